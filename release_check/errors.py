@@ -1,0 +1,88 @@
+"""Every way a run can end other than a pass, and the exit code each maps to.
+
+The hierarchy, in the manner of httpx's documented exception tree::
+
+    ReleaseCheckError            base; carries ``exit_code``
+    ├── UsageError               exit 2: the check could not be set up as asked
+    │   ├── ConfigError          one or more bad settings, one line each
+    │   └── ProcfileError        missing Procfile or process type
+    └── CheckFailed              exit 1: the release must not ship
+        ├── PortInUse            something already listens on the port before spawn
+        ├── ForeignListener      the port answers, but not from the app's process tree
+        ├── AppExited            the app exited before it passed (code or signal)
+        ├── NotHealthy           the deadline passed; carries the last outcome
+        └── Interrupted          the runner got SIGTERM, SIGINT or SIGHUP
+
+``release_check.cli.main`` is the only place these become messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Sequence
+
+EXIT_PASSED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class ReleaseCheckError(Exception):
+    """Base of every error the runner reports to the user."""
+
+    exit_code = EXIT_FAILED
+
+    def lines(self) -> list[str]:
+        """The message, one entry per output line."""
+        return [str(self)]
+
+
+class UsageError(ReleaseCheckError):
+    """The check could not be set up as asked: exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """One or more settings are invalid; all of them are reported at once."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+    def lines(self) -> list[str]:
+        """One line per bad setting."""
+        return self.problems
+
+
+class ProcfileError(UsageError):
+    """The Procfile is missing or lacks the requested process type."""
+
+
+class CheckFailed(ReleaseCheckError):
+    """The release must not ship: exit 1."""
+
+    exit_code = EXIT_FAILED
+
+
+class PortInUse(CheckFailed):
+    """Something already listens on the port before the app is started."""
+
+
+class ForeignListener(CheckFailed):
+    """The port answers, but no process of the app's tree listens on it."""
+
+
+class AppExited(CheckFailed):
+    """The app exited before a passing response (or during the check)."""
+
+
+class NotHealthy(CheckFailed):
+    """The deadline passed without a passing response."""
+
+
+class Interrupted(CheckFailed):
+    """The runner itself was told to stop."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signum).name}; the app was stopped")
+        self.signum = signum

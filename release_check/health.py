@@ -1,0 +1,54 @@
+"""Retry the health request with tenacity until it passes, the deadline passes, or the app dies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tenacity import RetryCallState, Retrying, retry_if_result, wait_exponential
+
+from release_check.http_check import Expectation, Outcome, passes
+
+_MIN_ATTEMPT = 0.05  # the last attempt before the deadline still gets a moment to answer
+_BACKOFF = wait_exponential(multiplier=0.02, min=0.02, max=0.5)
+
+
+@dataclass(frozen=True)
+class Polled:
+    """The last outcome and how many attempts it took."""
+
+    last: Outcome
+    attempts: int
+
+
+def poll_until_passing(
+    attempt: Callable[[float], Outcome],
+    expected: Expectation,
+    deadline: float,
+    request_timeout: float,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Polled:
+    """Call ``attempt(timeout)`` until an outcome passes or ``clock()`` reaches ``deadline``.
+
+    ``attempt`` may raise (the app exited): that ends the polling at once, unretried.
+    Waits grow from 20 ms to 0.5 s and never overshoot the deadline.
+    """
+
+    def wait(state: RetryCallState) -> float:
+        return max(0.0, min(_BACKOFF(state), deadline - clock()))
+
+    def timed_attempt() -> Outcome:
+        return attempt(min(request_timeout, max(deadline - clock(), _MIN_ATTEMPT)))
+
+    retrying = Retrying(
+        retry=retry_if_result(lambda outcome: not passes(outcome, expected)),
+        stop=lambda _state: clock() >= deadline,
+        wait=wait,
+        sleep=sleep,
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )
+    last: Outcome = retrying(timed_attempt)
+    return Polled(last, int(retrying.statistics["attempt_number"]))

@@ -1,0 +1,132 @@
+"""One HTTP attempt against the app, and the judgement of its outcome.
+
+httpx exceptions map to outcome kinds as follows::
+
+    httpx.ConnectError (connection refused)   -> "refused"
+    httpx.ConnectError (anything else)        -> "connect-error"
+    httpx.TimeoutException and subclasses     -> "timeout"
+    any other httpx.HTTPError (protocol, read) -> "error"
+    a response (any status)                   -> "response"
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx
+
+from release_check import __version__
+from release_check.text import quoted
+
+BODY_LIMIT = 64 * 1024
+OutcomeKind = Literal["response", "refused", "connect-error", "timeout", "error"]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a passing response looks like."""
+
+    path: str
+    status: int
+    body: str
+
+    def describe(self) -> str:
+        """``200 "OKAY"``."""
+        return f"{self.status} {quoted(self.body.strip())}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt got: a response, or why there was none."""
+
+    kind: OutcomeKind
+    seconds: float
+    status: int | None = None
+    body: str = ""
+    location: str | None = None
+    detail: str = ""
+
+
+def client() -> httpx.Client:
+    """A client that goes straight to the app: no proxies, no redirects, no environment.
+
+    ``identity`` encoding keeps the 64 KiB cap honest: a compressed body could expand without
+    bound when decoded.
+    """
+    headers = {"Accept-Encoding": "identity", "User-Agent": f"release-check/{__version__}"}
+    return httpx.Client(trust_env=False, follow_redirects=False, headers=headers)
+
+
+def _decode(raw: bytes, charset: str | None) -> str:
+    try:
+        return raw.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _read_capped(response: httpx.Response, limit: int, deadline: float) -> bytes:
+    """At most ``limit`` bytes of body, stopping early if the attempt's time runs out."""
+    body = bytearray()
+    for chunk in response.iter_raw():
+        body += chunk
+        if len(body) >= limit or time.monotonic() >= deadline:
+            break
+    return bytes(body[:limit])
+
+
+def fetch(http: httpx.Client, url: str, timeout: float) -> Outcome:
+    """GET ``url`` once, reading at most BODY_LIMIT bytes, within about ``timeout`` seconds."""
+    started = time.monotonic()
+
+    def took() -> float:
+        return time.monotonic() - started
+
+    try:
+        with http.stream("GET", url, timeout=timeout) as response:
+            raw = _read_capped(response, BODY_LIMIT, started + timeout)
+    except httpx.ConnectError as error:
+        refused = "refused" in str(error).lower()
+        kind: OutcomeKind = "refused" if refused else "connect-error"
+        return Outcome(kind, took(), detail=str(error))
+    except httpx.TimeoutException:
+        return Outcome("timeout", took(), detail=f"no response within {timeout:g}s")
+    except httpx.HTTPError as error:
+        return Outcome("error", took(), detail=f"{type(error).__name__}: {error}")
+    return Outcome(
+        "response",
+        took(),
+        status=response.status_code,
+        body=_decode(raw, response.charset_encoding),
+        location=response.headers.get("location"),
+    )
+
+
+def passes(outcome: Outcome, expected: Expectation) -> bool:
+    """Status equal and body equal once surrounding whitespace is stripped."""
+    return (
+        outcome.kind == "response"
+        and outcome.status == expected.status
+        and outcome.body.strip() == expected.body.strip()
+    )
+
+
+def explain(outcome: Outcome, expected: Expectation) -> str:
+    """What the attempt got, beside what was expected, in one line."""
+    request = f"GET {expected.path}"
+    if outcome.kind != "response":
+        return f"{request}: {_no_response(outcome)} (expected {expected.describe()})"
+    got = f"{request} -> {outcome.status} {quoted(outcome.body.strip())}"
+    if outcome.status is not None and 300 <= outcome.status < 400:
+        where = quoted(outcome.location or "", 200) if outcome.location else "nowhere"
+        got += f", a redirect to {where} (redirects are not followed)"
+    return f"{got}, expected {expected.describe()}"
+
+
+def _no_response(outcome: Outcome) -> str:
+    if outcome.kind == "refused":
+        return "connection refused"
+    if outcome.kind == "timeout":
+        return outcome.detail
+    return quoted(outcome.detail, 200).strip('"')

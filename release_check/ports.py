@@ -1,0 +1,125 @@
+"""Sockets: choose a port, probe it cheaply, and find out which process listens on it."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psutil
+
+from release_check.errors import UsageError
+
+_WILDCARDS = frozenset({"0.0.0.0", "::"})  # noqa: S104  (addresses compared, never bound)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the app is expected to listen, resolved once."""
+
+    host: str
+    port: int
+    family: socket.AddressFamily
+    address: str
+
+    @property
+    def sockaddr(self) -> tuple[str, int]:
+        """Address tuple for connect()."""
+        return (self.address, self.port)
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` with IPv6 literals bracketed."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A listening socket and the process holding it (pid None where the OS will not tell)."""
+
+    address: str
+    port: int
+    pid: int | None
+
+    def describe(self) -> str:
+        """``pid 123 (gunicorn) on 0.0.0.0:8000``, as far as it is known."""
+        who = f"pid {self.pid} ({_name(self.pid)})" if self.pid else "a process it cannot name"
+        return f"{who} on {self.address}:{self.port}"
+
+
+def _name(pid: int) -> str:
+    try:
+        return psutil.Process(pid).name()
+    except psutil.Error:
+        return "unknown"
+
+
+def resolve(host: str, port: int) -> Target:
+    """Resolve ``host`` once, so every probe and the URL use the same address."""
+    try:
+        family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise UsageError(f"RELEASE_CHECK_HOST: cannot resolve {host!r}: {error}") from None
+    return Target(host, port, family, str(sockaddr[0]))
+
+
+def free_port(host: str) -> int:
+    """A port nothing listens on now, chosen by the kernel."""
+    target = resolve(host, 0)
+    with socket.socket(target.family, socket.SOCK_STREAM) as sock:
+        sock.bind((target.address, 0))
+        return int(sock.getsockname()[1])
+
+
+def accepts(target: Target, timeout: float) -> bool:
+    """Whether a TCP connection to the target is accepted right now."""
+    with socket.socket(target.family, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            return sock.connect_ex(target.sockaddr) == 0
+        except OSError:
+            return False
+
+
+def _covers(listener_ip: str, address: str) -> bool:
+    if listener_ip in _WILDCARDS or listener_ip == address:
+        return True
+    with contextlib.suppress(ValueError):
+        mapped = ipaddress.ip_address(listener_ip)
+        if isinstance(mapped, ipaddress.IPv6Address) and mapped.ipv4_mapped is not None:
+            return str(mapped.ipv4_mapped) == address
+    return False
+
+
+def listeners_of(procs: Iterable[psutil.Process]) -> list[Listener]:
+    """The listening TCP sockets of the given processes."""
+    found: list[Listener] = []
+    for proc in procs:
+        try:
+            conns = proc.net_connections(kind="inet")
+        except psutil.Error:
+            continue
+        found += [Listener(c.laddr.ip, c.laddr.port, proc.pid)
+                  for c in conns if c.status == psutil.CONN_LISTEN and c.laddr]
+    return found
+
+
+def serving(listeners: Iterable[Listener], target: Target) -> list[Listener]:
+    """The listeners that would accept a connection to the target."""
+    return [
+        lst for lst in listeners if lst.port == target.port and _covers(lst.address, target.address)
+    ]
+
+
+def holders(target: Target) -> list[Listener]:
+    """Every process on the machine listening where the target points, as far as visible."""
+    try:
+        conns = psutil.net_connections(kind="inet")
+    except psutil.Error:
+        return []
+    found = [Listener(c.laddr.ip, c.laddr.port, c.pid)
+             for c in conns if c.status == psutil.CONN_LISTEN and c.laddr]
+    return serving(found, target)

@@ -1,0 +1,21 @@
+"""What a run observed, filled in as it goes, so that any outcome can be reported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from release_check.http_check import Outcome
+from release_check.teardown import Shutdown
+
+
+@dataclass
+class Record:
+    """Observations of one run; fields stay None for phases the run never reached."""
+
+    port: int | None = None
+    listening_s: float | None = None
+    healthy_s: float | None = None
+    attempts: int = 0
+    last: Outcome | None = None
+    shutdown: Shutdown | None = None
+    tail: list[str] = field(default_factory=list)

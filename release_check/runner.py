@@ -1,0 +1,90 @@
+"""The release check end to end: spawn, wait, check, and tear down on every path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import httpx
+
+from release_check import http_check
+from release_check.app import App
+from release_check.console import Console
+from release_check.errors import Interrupted, NotHealthy, PortInUse
+from release_check.health import poll_until_passing
+from release_check.ports import Target, accepts, free_port, holders, resolve
+from release_check.procfile import command_for
+from release_check.record import Record
+from release_check.settings import Config
+from release_check.signals import SignalGuard
+from release_check.teardown import stop_tree
+from release_check.waiting import confirm_owner, ensure_alive, wait_listening, watchful_sleep
+
+_PUMP_DRAIN = 1.0
+
+
+def boot_command(config: Config) -> tuple[str, str]:
+    """The command to boot and where it came from (never echoing a variable's value)."""
+    if config.web_command is not None:
+        return config.web_command, "RELEASE_CHECK_WEB_COMMAND"
+    command = command_for(config.procfile, config.process_type)
+    return command, f"{config.procfile} ({config.process_type}: {command})"
+
+
+def target_for(config: Config) -> Target:
+    """Where the app must listen; fail at once if something already does."""
+    target = resolve(config.host, config.port or free_port(config.host))
+    if accepts(target, 1.0):
+        held = ", ".join(h.describe() for h in holders(target)) or "a process it cannot name"
+        raise PortInUse(
+            f"port {target.port} on {target.address} is already in use by {held}"
+            " before the app started; a server that is not the app would answer the check"
+        )
+    return target
+
+
+def run(
+    config: Config, console: Console, guard: SignalGuard, record: Record,
+    environ: Mapping[str, str] = os.environ,
+) -> None:
+    """Run the check; return on a pass, raise a CheckFailed (or UsageError) otherwise."""
+    command, source = boot_command(config)
+    target = target_for(config)
+    record.port = target.port
+    console.detail(f"booting {source} with PORT={target.port}")
+    with http_check.client() as http:
+        app = App.start(config.process_type, command, target.port, environ, console)
+        try:
+            _check(app, target, config, http, record)
+        finally:
+            with guard.shield():
+                record.shutdown = stop_tree(app, config.shutdown_grace)
+                app.pump.finish(_PUMP_DRAIN)
+            record.tail = app.pump.tail()
+    if guard.received is not None:
+        raise Interrupted(guard.received)
+
+
+def _check(app: App, target: Target, config: Config, http: httpx.Client, record: Record) -> None:
+    deadline = app.started + config.timeout
+    wait_listening(app, target, deadline)
+    record.listening_s = app.elapsed()
+    confirm_owner(app, target)
+    expected = http_check.Expectation(config.path, config.expected_status, config.expected_body)
+    url = target.base_url + config.path
+    phase = "before passing the check"
+
+    def attempt(timeout: float) -> http_check.Outcome:
+        ensure_alive(app, phase)
+        return http_check.fetch(http, url, timeout)
+
+    polled = poll_until_passing(attempt, expected, deadline, config.request_timeout,
+                                sleep=watchful_sleep(app))
+    record.attempts, record.last = polled.attempts, polled.last
+    if not http_check.passes(polled.last, expected):
+        ensure_alive(app, phase)
+        raise NotHealthy(
+            f"{http_check.explain(polled.last, expected)}"
+            f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s)"
+        )
+    record.healthy_s = app.elapsed()

@@ -1,0 +1,137 @@
+"""A stdlib web app whose misbehaviour is chosen by flags, for release-check's tests.
+
+Every process it creates records its pid in --pid-dir, so a test can prove they are all gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+SLEEPER = [sys.executable, "-c", "import time\nwhile True: time.sleep(1)"]
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    p.add_argument("--boot-delay", type=float, default=0.0)
+    p.add_argument("--exit", type=int, dest="exit_code")
+    p.add_argument("--never-bind", action="store_true")
+    p.add_argument("--bind", default="0.0.0.0")
+    p.add_argument("--port", type=int, help="instead of $PORT")
+    p.add_argument("--port-offset", type=int, default=0)
+    p.add_argument("--health-path", default="/health_check")
+    p.add_argument("--status", type=int, default=200)
+    p.add_argument("--body", default="OKAY")
+    p.add_argument("--body-env", help="answer with this variable's value")
+    p.add_argument("--hang", action="store_true", help="accept requests, never answer")
+    p.add_argument("--spew", type=int, default=0, help="bytes of output before binding")
+    p.add_argument("--exit-after", type=float, help="exit 7 this long after binding")
+    p.add_argument("--location")
+    p.add_argument("--ignore-sigterm", action="store_true")
+    p.add_argument("--grandchild", action="store_true")
+    p.add_argument("--setsid-grandchild", action="store_true")
+    p.add_argument("--pid-dir", type=Path)
+    p.add_argument("--listen-stamp", type=Path)
+    return p.parse_args()
+
+
+def record_pid(pid_dir: Path | None, pid: int, role: str) -> None:
+    if pid_dir is not None:
+        pid_dir.mkdir(parents=True, exist_ok=True)
+        (pid_dir / f"{role}-{pid}").write_text(str(pid))
+
+
+def spawn_grandchild(pid_dir: Path | None) -> None:
+    child = subprocess.Popen(SLEEPER)
+    record_pid(pid_dir, child.pid, "grandchild")
+
+
+def spawn_setsid_grandchild(pid_dir: Path | None) -> None:
+    """Double fork with setsid: the daemon leaves the app's process group and its parent."""
+    first = os.fork()
+    if first == 0:
+        os.setsid()
+        daemon = subprocess.Popen(SLEEPER)
+        record_pid(pid_dir, daemon.pid, "daemon")
+        os._exit(0)
+    os.waitpid(first, 0)
+
+
+def handler_for(args: argparse.Namespace) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path != args.health_path:
+                self.reply(404, b"not found")
+                return
+            if args.hang:
+                time.sleep(3600)
+            body = os.environ[args.body_env] if args.body_env else args.body
+            self.reply(args.status, body.encode())
+
+        def reply(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            if args.location:
+                self.send_header("Location", args.location)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *log_args: object) -> None:
+            print("request:", format % log_args, flush=True)
+
+    return Handler
+
+
+def serve(args: argparse.Namespace) -> None:
+    port = (args.port or int(os.environ["PORT"])) + args.port_offset
+    server_class = IPv6Server if ":" in args.bind else ThreadingHTTPServer
+    server = server_class((args.bind, port), handler_for(args))
+    if args.listen_stamp is not None:
+        args.listen_stamp.write_text(repr(time.time()))
+    print(f"listening on {args.bind}:{port}", flush=True)
+    if args.exit_after is not None:
+        threading.Timer(args.exit_after, exit_now).start()
+    server.serve_forever()
+
+
+def exit_now() -> None:
+    print("crashing after boot", flush=True)
+    os._exit(7)
+
+
+class IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+def main() -> None:
+    args = parse()
+    record_pid(args.pid_dir, os.getpid(), "app")
+    if args.ignore_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited by the children below
+    if args.grandchild:
+        spawn_grandchild(args.pid_dir)
+    if args.setsid_grandchild:
+        spawn_setsid_grandchild(args.pid_dir)
+    print("booting", flush=True)
+    for _ in range(args.spew // 100):
+        print("x" * 99)
+    time.sleep(args.boot_delay)
+    if args.exit_code is not None:
+        print("last words: giving up", flush=True)
+        sys.exit(args.exit_code)
+    if args.never_bind:
+        while True:
+            time.sleep(1)
+    serve(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Shared helpers: run release-check as a real process, and prove no process outlives a test."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+APPS = Path(__file__).parent / "apps"
+FIXTURE_APP = APPS / "fixture_app.py"
+REPO = Path(__file__).parent.parent
+TAG_VAR = "RC_FIXTURE_TAG"
+
+
+def app_command(*flags: str) -> str:
+    """The shell command that boots the fixture app with the given behaviour flags."""
+    return shlex.join([sys.executable, str(FIXTURE_APP), *flags])
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished release-check process."""
+
+    code: int
+    out: str
+    err: str
+    seconds: float
+
+    @property
+    def verdict(self) -> str:
+        """The last line of standard output."""
+        lines = self.out.strip().splitlines()
+        return lines[-1] if lines else ""
+
+
+def clean_env(tag: str, extra: Mapping[str, str]) -> dict[str, str]:
+    """The test's environment without any RELEASE_CHECK_* leaking in, tagged with ``tag``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASE_CHECK_")}
+    return {**env, TAG_VAR: tag, **extra}
+
+
+RunCheck = Callable[..., Result]
+
+
+@pytest.fixture
+def tag() -> str:
+    """A tag inherited by every process a test starts, to find leftovers."""
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def release_check(tag: str, tmp_path: Path) -> RunCheck:
+    """Run ``python -m release_check`` with flags and variables; return its Result."""
+
+    def run(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = 60) -> Result:
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "release_check", *args],
+            env=clean_env(tag, env or {}),
+            cwd=cwd or tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return Result(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+    return run
+
+
+def tagged_processes(tag: str) -> list[psutil.Process]:
+    """Live (non-zombie) processes that inherited the test's tag."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get(TAG_VAR) == tag and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def wait_until_gone(tag: str, timeout: float = 5.0) -> list[psutil.Process]:
+    """Processes still carrying ``tag`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while (left := tagged_processes(tag)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes(tag: str) -> Iterator[None]:
+    """Fail any test that leaves a process it started running, and kill the leftovers."""
+    yield
+    left = wait_until_gone(tag, timeout=3.0)
+    for proc in left:
+        proc.kill()
+    assert not left, f"processes outlived the test: {[p.pid for p in left]}"
+
+
+def pids_in(pid_dir: Path) -> list[int]:
+    """Every pid the fixture app recorded."""
+    return [int(p.read_text()) for p in pid_dir.iterdir()] if pid_dir.exists() else []
