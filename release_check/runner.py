@@ -10,6 +10,7 @@ import httpx
 from release_check import http_check
 from release_check.app import App
 from release_check.console import Console
+from release_check.envfile import app_environment
 from release_check.errors import Interrupted, NotHealthy, PortInUse
 from release_check.health import poll_until_passing
 from release_check.ports import Target, accepts, free_port, holders, resolve
@@ -53,7 +54,8 @@ def run(
     record.port = target.port
     console.detail(f"booting {source} with PORT={target.port}")
     with http_check.client() as http:
-        app = App.start(config.process_type, command, target.port, environ, console)
+        env = app_environment(environ, config.env_file)
+        app = App.start(config.process_type, command, target.port, env, console)
         try:
             _check(app, target, config, http, record)
         finally:

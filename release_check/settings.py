@@ -38,6 +38,7 @@ class Config:
     timeout: float = 60.0
     request_timeout: float = 5.0
     shutdown_grace: float = 10.0
+    env_file: Path | None = None
     skip: bool = False
     verbosity: int = 0
 
@@ -98,7 +99,7 @@ def _command(raw: str) -> str:
     return raw
 
 
-def _procfile(raw: str) -> Path:
+def _file(raw: str) -> Path:
     if not raw.strip():
         raise ValueError("the path is empty")
     return Path(raw)
@@ -136,7 +137,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("web_command", _command, "shell command that boots the app; overrides the Procfile",
             "COMMAND"),
-    Setting("procfile", _procfile, "Procfile to read (default: Procfile)", "PATH"),
+    Setting("procfile", _file, "Procfile to read (default: Procfile)", "PATH"),
     Setting("process_type", _process_type, "Procfile entry to boot (default: web)", "NAME"),
     Setting("host", _host, "address to connect to (default: 127.0.0.1)", "HOST"),
     Setting("port", _port, "port passed to the app as PORT (default: a free port)", "PORT"),
@@ -149,6 +150,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("request_timeout", _seconds, "seconds per HTTP attempt (default: 5)", "SECONDS"),
     Setting("shutdown_grace", _seconds,
             "seconds between SIGTERM and SIGKILL at teardown (default: 10)", "SECONDS"),
+    Setting("env_file", _file,
+            "dotenv file whose variables are added to the app's environment (never implicit)",
+            "PATH"),
     Setting("skip", _boolean, "1/true: warn and exit 0 without booting anything",
             has_flag=False),
 )
