@@ -91,7 +91,7 @@ def fetch(http: httpx.Client, url: str, timeout: float) -> Outcome:
         kind: OutcomeKind = "refused" if refused else "connect-error"
         return Outcome(kind, took(), detail=str(error))
     except httpx.TimeoutException:
-        return Outcome("timeout", took(), detail=f"no response within {timeout:g}s")
+        return Outcome("timeout", took(), detail=f"no response within {timeout:.2f}s")
     except httpx.HTTPError as error:
         return Outcome("error", took(), detail=f"{type(error).__name__}: {error}")
     return Outcome(

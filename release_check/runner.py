@@ -50,11 +50,11 @@ def run(
 ) -> None:
     """Run the check; return on a pass, raise a CheckFailed (or UsageError) otherwise."""
     command, source = boot_command(config)
+    env = app_environment(environ, config.env_file)
     target = target_for(config)
     record.port = target.port
     console.detail(f"booting {source} with PORT={target.port}")
     with http_check.client() as http:
-        env = app_environment(environ, config.env_file)
         app = App.start(config.process_type, command, target.port, env, console)
         try:
             _check(app, target, config, http, record)

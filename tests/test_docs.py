@@ -1,0 +1,54 @@
+"""Docs stay in step with the code: settings, README commands, version."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from release_check import __version__
+from release_check.settings import SETTINGS, Setting
+from tests.conftest import REPO
+
+CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
+README = (REPO / "README.md").read_text()
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.env)
+def test_every_setting_is_documented(setting: Setting) -> None:
+    """docs/configuration.md names every variable, and its flag when it has one."""
+    assert f"`{setting.env}`" in CONFIGURATION
+    if setting.has_flag:
+        assert f"`{setting.flag}`" in CONFIGURATION
+
+
+def test_readme_opens_with_exactly_two_commands() -> None:
+    """The README's first block is the install-and-run line and the test line, nothing else."""
+    block = re.search(r"^```sh\n(.*?)^```", README, re.S | re.M)
+    assert block is not None
+    assert README.index("```sh") < README.index("\n## ")
+    commands = block.group(1).strip().splitlines()
+    assert len(commands) == 2
+    assert commands[0].endswith("pip install . && release-check")
+    assert commands[1].endswith("pip install -e '.[test]' && pytest")
+
+
+def test_ci_runs_the_readme_commands() -> None:
+    """.ci/run takes its commands from the README rather than keeping its own copy."""
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "README.md" in ci
+    assert "ruff check" in ci
+    assert "mypy" in ci
+
+
+def test_readme_links_exist() -> None:
+    """Every docs/ link in the README points at a file."""
+    for link in re.findall(r"\]\((docs/[^)]+)\)", README):
+        assert (REPO / link).is_file(), link
+
+
+def test_version_is_single_sourced() -> None:
+    """The package's __version__ matches pyproject.toml's static version."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["version"] == __version__

@@ -1,0 +1,78 @@
+"""The retry loop, with an injected clock and sleep (pure logic)."""
+
+from __future__ import annotations
+
+import pytest
+
+from release_check.health import poll_until_passing
+from release_check.http_check import Expectation, Outcome
+
+EXPECTED = Expectation("/health_check", 200, "OKAY")
+GOOD = Outcome("response", 0.01, status=200, body="OKAY")
+WARMING = Outcome("response", 0.01, status=503, body="starting")
+
+
+class FakeTime:
+    """A clock that only moves when slept on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        """The current fake time."""
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Advance the clock."""
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_retries_until_a_response_passes() -> None:
+    """Warming-up answers are retried; the first passing one ends the loop."""
+    answers = iter([WARMING, WARMING, GOOD])
+    fake = FakeTime()
+    polled = poll_until_passing(lambda _t: next(answers), EXPECTED, 10.0, 5.0,
+                                sleep=fake.sleep, clock=fake.clock)
+    assert polled.last == GOOD
+    assert polled.attempts == 3
+
+
+def test_gives_up_at_the_deadline_with_the_last_outcome() -> None:
+    """At the deadline the last failing outcome is returned, never slept past."""
+    fake = FakeTime()
+    polled = poll_until_passing(lambda _t: WARMING, EXPECTED, 3.0, 5.0,
+                                sleep=fake.sleep, clock=fake.clock)
+    assert polled.last == WARMING
+    assert fake.now == pytest.approx(3.0)
+    assert max(fake.sleeps) <= 0.5
+
+
+def test_attempt_timeout_never_outlives_the_deadline() -> None:
+    """Each attempt gets the request timeout, clipped to what is left of the deadline."""
+    fake = FakeTime()
+    timeouts: list[float] = []
+
+    def attempt(timeout: float) -> Outcome:
+        timeouts.append(timeout)
+        fake.now += timeout
+        return WARMING
+
+    poll_until_passing(attempt, EXPECTED, 7.0, 5.0, sleep=fake.sleep, clock=fake.clock)
+    assert timeouts[0] == 5.0
+    assert timeouts[1] < 2.0
+
+
+def test_an_exception_from_the_attempt_stops_at_once() -> None:
+    """When the app has exited the attempt raises, and nothing is retried."""
+    calls = []
+
+    def attempt(_timeout: float) -> Outcome:
+        calls.append(1)
+        raise RuntimeError("app exited")
+
+    fake = FakeTime()
+    with pytest.raises(RuntimeError, match="app exited"):
+        poll_until_passing(attempt, EXPECTED, 10.0, 5.0, sleep=fake.sleep, clock=fake.clock)
+    assert len(calls) == 1
