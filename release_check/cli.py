@@ -6,18 +6,22 @@ import argparse
 import importlib
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.console import NORMAL, QUIET, VERBOSE, Console
+from release_check.diagnose import MEGABYTE
 from release_check.errors import (
     EXIT_PASSED,
     CheckFailed,
     Interrupted,
     ReleaseCheckError,
+    UsageError,
 )
 from release_check.record import Record
+from release_check.report import document, report_path, write
 from release_check.settings import SETTINGS, Config, load, skip_requested
 from release_check.text import quoted
 
@@ -32,14 +36,22 @@ Subcommand = Callable[[Sequence[str], Mapping[str, str], Console], None]
 
 # name -> "module:function"; imported only when used, so the release check starts fast.
 # A subcommand prints its own success lines and raises CheckFailed or UsageError otherwise.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "probe": "release_check.probe:probe",
+    "watch": "release_check.watch:watch",
+    "install-hook": "release_check.hooks:install_hook",
+    "uninstall-hook": "release_check.hooks:uninstall_hook",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Flags generated from the settings table, plus --version, --verbose and --quiet."""
     parser = Parser(prog="release-check", description=_DESCRIPTION, epilog=_epilog())
     for setting in SETTINGS:
-        if setting.has_flag:
+        if setting.switch:
+            parser.add_argument(setting.flag, dest=setting.field, action="store_const",
+                                const="1", help=f"{setting.help} [{setting.env}]")
+        elif setting.has_flag:
             parser.add_argument(setting.flag, dest=setting.field, metavar=setting.metavar,
                                 help=f"{setting.help} [{setting.env}]")
     parser.add_argument("--version", action="version", version=f"release-check {__version__}")
@@ -69,12 +81,18 @@ def _config(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
 
 
 def _passed_line(config: Config, record: Record) -> str:
-    status = record.last.status if record.last else config.expected_status
-    body = quoted(record.last.body.strip() if record.last else "", 60)
-    return (
-        f"PASSED GET {config.path} -> {status} {body} in {record.healthy_s or 0:.2f}s"
-        f" (listening after {record.listening_s or 0:.2f}s)"
-    )
+    last = record.last
+    status = last.status if last else config.expected_status
+    body = quoted(last.body.strip() if last else "", 60)
+    details = [f"listening after {record.listening_s or 0:.2f}s"]
+    if record.uptime_s:
+        details.append(f"stayed up {record.uptime_s:g}s")
+    if record.peak:
+        details.append(f"peak {record.peak.bytes / MEGABYTE:.1f} MB {record.peak.kind.upper()}")
+    if record.shutdown:
+        details.append(f"stopped in {record.shutdown.seconds:.2f}s")
+    return (f"PASSED GET {config.path} -> {status} {body} in {record.healthy_s or 0:.2f}s"
+            f" ({', '.join(details)})")
 
 
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
@@ -83,7 +101,13 @@ def _report_failure(error: CheckFailed, record: Record, console: Console) -> Non
         console.always("last lines of the app's output:")
         for line in record.tail[-10:]:
             console.always(f"  | {quoted(line, 300)[1:-1]}")
+    _warn_all(record, console)
     console.always(f"FAILED: {error}")
+
+
+def _warn_all(record: Record, console: Console) -> None:
+    for warning in record.warnings:
+        console.warn(warning)
 
 
 def _release_check(
@@ -99,15 +123,13 @@ def _release_check(
 
     with SignalGuard() as guard:
         run(config, console, guard, record, env)
+    _warn_all(record, console)
     console.always(_passed_line(config, record))
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Run release-check (or a subcommand); return the process exit code."""
-    env = os.environ if environ is None else environ
-    args = list(sys.argv[1:] if argv is None else argv)
-    console = Console(sys.stdout)
-    record = Record()
+def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: Record
+             ) -> ReleaseCheckError | None:
+    """Run, and turn the outcome into output: the one place errors become messages."""
     try:
         if args and args[0] in SUBCOMMANDS:
             _subcommand(args[0])(args[1:], env, console)
@@ -115,9 +137,28 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             _release_check(args, env, console, record)
     except CheckFailed as error:
         _report_failure(error, record, console)
-        return error.exit_code
+        return error
     except ReleaseCheckError as error:
         for line in error.lines():
             print(f"release-check: error: {line}", file=sys.stderr)
-        return error.exit_code
-    return EXIT_PASSED
+        return error
+    return None
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run release-check (or a subcommand); return the process exit code."""
+    started = time.monotonic()
+    env = os.environ if environ is None else environ
+    args = list(sys.argv[1:] if argv is None else argv)
+    console = Console(sys.stdout)
+    record = Record()
+    error = _outcome(args, env, console, record)
+    path = report_path(args, env) if not (args and args[0] in SUBCOMMANDS) else None
+    if path is not None:
+        record.total_s = time.monotonic() - started
+        try:
+            write(path, document(record, error))
+        except UsageError as unwritten:
+            print(f"release-check: error: {unwritten}", file=sys.stderr)
+            return unwritten.exit_code
+    return EXIT_PASSED if error is None else error.exit_code

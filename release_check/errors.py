@@ -9,8 +9,11 @@ The hierarchy, in the manner of httpx's documented exception tree::
     └── CheckFailed              exit 1: the release must not ship
         ├── PortInUse            something already listens on the port before spawn
         ├── ForeignListener      the port answers, but not from the app's process tree
-        ├── AppExited            the app exited before it passed (code or signal)
+        ├── WrongPort            the app listens, but on other ports than $PORT
+        ├── LoopbackOnly         the app listens only on loopback (with strict bind)
+        ├── AppExited            the app exited before it passed, or in the uptime window
         ├── NotHealthy           the deadline passed; carries the last outcome
+        ├── OverMemory           the app tree's peak memory exceeded the limit
         └── Interrupted          the runner got SIGTERM, SIGINT or SIGHUP
 
 ``release_check.cli.main`` is the only place these become messages and exit codes.
@@ -70,6 +73,18 @@ class PortInUse(CheckFailed):
 
 class ForeignListener(CheckFailed):
     """The port answers, but no process of the app's tree listens on it."""
+
+
+class WrongPort(CheckFailed):
+    """The app listens on other ports than $PORT."""
+
+
+class LoopbackOnly(CheckFailed):
+    """The app listens only on a loopback address, and strict bind is on."""
+
+
+class OverMemory(CheckFailed):
+    """The app tree's peak memory exceeded RELEASE_CHECK_MAX_MEMORY_MB."""
 
 
 class AppExited(CheckFailed):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from release_check.http_check import Outcome
+from release_check.ports import Listener
 from release_check.teardown import Shutdown
+from release_check.watcher import Memory
 
 
 @dataclass
@@ -15,7 +17,12 @@ class Record:
     port: int | None = None
     listening_s: float | None = None
     healthy_s: float | None = None
+    uptime_s: float | None = None
+    total_s: float | None = None
     attempts: int = 0
     last: Outcome | None = None
     shutdown: Shutdown | None = None
+    peak: Memory | None = None
+    listeners: list[Listener] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     tail: list[str] = field(default_factory=list)

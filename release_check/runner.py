@@ -7,11 +7,11 @@ from collections.abc import Mapping
 
 import httpx
 
-from release_check import http_check
+from release_check import diagnose, http_check
 from release_check.app import App
 from release_check.console import Console
 from release_check.envfile import app_environment
-from release_check.errors import Interrupted, NotHealthy, PortInUse
+from release_check.errors import Interrupted, LoopbackOnly, NotHealthy, OverMemory, PortInUse
 from release_check.health import poll_until_passing
 from release_check.ports import Target, accepts, free_port, holders, resolve
 from release_check.procfile import command_for
@@ -19,7 +19,14 @@ from release_check.record import Record
 from release_check.settings import Config
 from release_check.signals import SignalGuard
 from release_check.teardown import stop_tree
-from release_check.waiting import confirm_owner, ensure_alive, wait_listening, watchful_sleep
+from release_check.waiting import (
+    confirm_owner,
+    ensure_alive,
+    stay_up,
+    wait_listening,
+    watchful_sleep,
+)
+from release_check.watcher import TreeWatcher
 
 _PUMP_DRAIN = 1.0
 
@@ -56,22 +63,39 @@ def run(
     console.detail(f"booting {source} with PORT={target.port}")
     with http_check.client() as http:
         app = App.start(config.process_type, command, target.port, env, console)
+        watcher = TreeWatcher(app, target)
+        watcher.start()
         try:
-            _check(app, target, config, http, record)
+            _boot(app, target, config, record, watcher)
+            _probe(app, target, config, http, record)
+            stay_up(app, config.uptime)
+            record.uptime_s = config.uptime
         finally:
             with guard.shield():
-                record.shutdown = stop_tree(app, config.shutdown_grace)
-                app.pump.finish(_PUMP_DRAIN)
-            record.tail = app.pump.tail()
+                _wind_down(app, watcher, config, record)
     if guard.received is not None:
         raise Interrupted(guard.received)
+    over = diagnose.over_memory(config.process_type, record.peak, config.max_memory_mb)
+    if over:
+        raise OverMemory(over)
 
 
-def _check(app: App, target: Target, config: Config, http: httpx.Client, record: Record) -> None:
-    deadline = app.started + config.timeout
-    wait_listening(app, target, deadline)
+def _boot(
+    app: App, target: Target, config: Config, record: Record, watcher: TreeWatcher
+) -> None:
+    """Wait for the socket, make sure it is the app's, and judge how it was bound."""
+    wait_listening(app, target, app.started + config.timeout, watcher, config.wrong_port_grace)
     record.listening_s = app.elapsed()
-    confirm_owner(app, target)
+    record.listeners = confirm_owner(app, target)
+    loopback = diagnose.loopback_only(app.label, record.listeners)
+    if loopback and config.strict_bind:
+        raise LoopbackOnly(loopback)
+    slow = diagnose.slow_boot(app.label, record.listening_s)
+    record.warnings += [w for w in (loopback, slow) if w]
+
+
+def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record) -> None:
+    """Retry the health request until it passes, the deadline passes, or the app exits."""
     expected = http_check.Expectation(config.path, config.expected_status, config.expected_body)
     url = target.base_url + config.path
     phase = "before passing the check"
@@ -80,8 +104,8 @@ def _check(app: App, target: Target, config: Config, http: httpx.Client, record:
         ensure_alive(app, phase)
         return http_check.fetch(http, url, timeout)
 
-    polled = poll_until_passing(attempt, expected, deadline, config.request_timeout,
-                                sleep=watchful_sleep(app))
+    polled = poll_until_passing(attempt, expected, app.started + config.timeout,
+                                config.request_timeout, sleep=watchful_sleep(app))
     record.attempts, record.last = polled.attempts, polled.last
     if not http_check.passes(polled.last, expected):
         ensure_alive(app, phase)
@@ -90,3 +114,15 @@ def _check(app: App, target: Target, config: Config, http: httpx.Client, record:
             f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s)"
         )
     record.healthy_s = app.elapsed()
+
+
+def _wind_down(app: App, watcher: TreeWatcher, config: Config, record: Record) -> None:
+    """Stop watching, stop the tree, collect what the teardown showed."""
+    watcher.stop()
+    record.peak = watcher.peak
+    record.listeners = record.listeners or watcher.listeners
+    record.shutdown = stop_tree(app, config.shutdown_grace)
+    app.pump.finish(_PUMP_DRAIN)
+    record.tail = app.pump.tail()
+    ignored = diagnose.ignored_sigterm(app.label, record.shutdown, config.shutdown_grace)
+    record.warnings += [ignored] if ignored else []

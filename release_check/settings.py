@@ -39,18 +39,36 @@ class Config:
     request_timeout: float = 5.0
     shutdown_grace: float = 10.0
     env_file: Path | None = None
+    uptime: float = 1.0
+    wrong_port_grace: float = 5.0
+    strict_bind: bool = False
+    max_memory_mb: float | None = None
+    report: Path | None = None
     skip: bool = False
     verbosity: int = 0
 
 
-def _seconds(raw: str) -> float:
+def _number(raw: str, unit: str, *, zero_ok: bool = False) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{_shown(raw)} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{_shown(raw)} must be a positive number of seconds")
+        raise ValueError(f"{_shown(raw)} is not a number of {unit}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+        sign = "non-negative" if zero_ok else "positive"
+        raise ValueError(f"{_shown(raw)} must be a {sign} number of {unit}")
     return value
+
+
+def _seconds(raw: str) -> float:
+    return _number(raw, "seconds")
+
+
+def _window(raw: str) -> float:
+    return _number(raw, "seconds", zero_ok=True)
+
+
+def _megabytes(raw: str) -> float:
+    return _number(raw, "megabytes")
 
 
 def _port(raw: str) -> int:
@@ -122,6 +140,7 @@ class Setting:
     help: str
     metavar: str = "VALUE"
     has_flag: bool = True
+    switch: bool = False  # a flag without a value, meaning "1"
 
     @property
     def env(self) -> str:
@@ -152,6 +171,19 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds between SIGTERM and SIGKILL at teardown (default: 10)", "SECONDS"),
     Setting("env_file", _file,
             "dotenv file whose variables are added to the app's environment (never implicit)",
+            "PATH"),
+    Setting("uptime", _window,
+            "seconds the app must stay up after passing; 0 turns the window off (default: 1)",
+            "SECONDS"),
+    Setting("wrong_port_grace", _seconds,
+            "fail once the app has listened on other ports, not $PORT, this long (default: 5)",
+            "SECONDS"),
+    Setting("strict_bind", _boolean,
+            "fail, rather than warn, when the app listens only on a loopback address",
+            switch=True),
+    Setting("max_memory_mb", _megabytes,
+            "fail when the app tree's peak memory exceeds this many MB (default: no limit)", "MB"),
+    Setting("report", _file, "write a JSON report of the run to this file, whatever the outcome",
             "PATH"),
     Setting("skip", _boolean, "1/true: warn and exit 0 without booting anything",
             has_flag=False),

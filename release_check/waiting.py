@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 
-import psutil
-
+from release_check import diagnose
 from release_check.app import App, describe_exit
-from release_check.errors import AppExited, ForeignListener, NotHealthy
-from release_check.ports import Target, accepts, holders, listeners_of, serving
-from release_check.teardown import app_tree
+from release_check.errors import AppExited, ForeignListener, NotHealthy, WrongPort
+from release_check.ports import Listener, Target, accepts, holders, listeners_of, serving
+from release_check.watcher import TreeWatcher, tree_of
 
 POLL_INTERVAL = 0.01  # crash and readiness are both noticed within about 10 ms
 _CONNECT_TIMEOUT = 1.0
@@ -35,32 +33,53 @@ def watchful_sleep(app: App) -> Callable[[float], None]:
     return sleep
 
 
-def wait_listening(app: App, target: Target, deadline: float) -> None:
-    """Return once the target accepts connections; fail at once if the app exits first."""
+def _never_listened(app: App, target: Target, watcher: TreeWatcher) -> NotHealthy:
+    if watcher.listeners:
+        return NotHealthy(
+            f"{diagnose.wrong_port(app.label, target.port, watcher.listeners)}"
+            f" (gave up after {app.elapsed():.1f}s)"
+        )
+    return NotHealthy(
+        f"{app.label} did not listen on port {target.port} within {app.elapsed():.1f}s:"
+        " the app must bind $PORT (on Heroku, R10 kills a web dyno that has not bound"
+        " $PORT within 60 s)"
+    )
+
+
+def wait_listening(
+    app: App, target: Target, deadline: float, watcher: TreeWatcher, wrong_port_grace: float
+) -> None:
+    """Return once the target accepts connections; fail at once if the app exits first.
+
+    Fail early too once the app has listened elsewhere, but not on the target, for
+    ``wrong_port_grace`` seconds: it will not move to $PORT by itself.
+    """
     phase = f"before listening on port {target.port}"
     while True:
         ensure_alive(app, phase)
         if accepts(target, _CONNECT_TIMEOUT):
             return
+        if watcher.elsewhere_for() >= wrong_port_grace:
+            raise WrongPort(diagnose.wrong_port(app.label, target.port, watcher.listeners))
         if time.monotonic() >= deadline:
-            raise NotHealthy(
-                f"{app.label} did not listen on port {target.port} within {app.elapsed():.1f}s:"
-                " the app must bind $PORT (on Heroku, R10 kills a web dyno that has not bound"
-                " $PORT within 60 s)"
-            )
+            raise _never_listened(app, target, watcher)
         time.sleep(POLL_INTERVAL)
 
 
-def confirm_owner(app: App, target: Target) -> None:
-    """Fail unless a process of the app's tree holds the listening socket that answered."""
-    procs = app_tree(app)
-    with contextlib.suppress(psutil.NoSuchProcess):
-        procs.append(psutil.Process(app.pid))
-    if serving(listeners_of(procs), target):
-        return
+def confirm_owner(app: App, target: Target) -> list[Listener]:
+    """The app's listeners serving the target; fail if the socket that answered is not its own."""
+    mine = serving(listeners_of(tree_of(app)), target)
+    if mine:
+        return mine
     ensure_alive(app, f"before listening on port {target.port}")
     foreign = ", ".join(h.describe() for h in holders(target)) or "a process it cannot name"
     raise ForeignListener(
         f"port {target.port} answers, but no process of {app.label} listens on it"
         f" (it is held by {foreign}); a foreign server is never a pass"
     )
+
+
+def stay_up(app: App, uptime: float) -> None:
+    """Fail if the app exits within ``uptime`` seconds of passing."""
+    watchful_sleep(app)(uptime)
+    ensure_alive(app, f"within the {uptime:g}s uptime window after passing the check")

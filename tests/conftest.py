@@ -43,9 +43,12 @@ class Result:
 
 
 def clean_env(tag: str, extra: Mapping[str, str]) -> dict[str, str]:
-    """The test's environment without any RELEASE_CHECK_* leaking in, tagged with ``tag``."""
+    """The test's environment without any RELEASE_CHECK_* leaking in, tagged with ``tag``.
+
+    The uptime window is off unless a test sets it: it is a deliberate wait, tested on its own.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELEASE_CHECK_")}
-    return {**env, TAG_VAR: tag, **extra}
+    return {**env, TAG_VAR: tag, "RELEASE_CHECK_UPTIME": "0", **extra}
 
 
 RunCheck = Callable[..., Result]

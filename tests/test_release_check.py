@@ -27,7 +27,7 @@ def test_healthy_app_passes_with_a_verdict_line(release_check: RunCheck) -> None
     assert result.code == 0, result.out + result.err
     assert re.fullmatch(
         r'release-check: PASSED GET /health_check -> 200 "OKAY" in \d+\.\d\ds'
-        r" \(listening after \d+\.\d\ds\)",
+        r" \(listening after \d+\.\d\ds, peak \d+\.\d MB PSS, stopped in \d+\.\d\ds\)",
         result.verdict,
     )
 

@@ -34,6 +34,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--hang", action="store_true", help="accept requests, never answer")
     p.add_argument("--spew", type=int, default=0, help="bytes of output before binding")
     p.add_argument("--exit-after", type=float, help="exit 7 this long after binding")
+    p.add_argument("--memory-mb", type=int, default=0, help="hold this much touched memory")
     p.add_argument("--location")
     p.add_argument("--ignore-sigterm", action="store_true")
     p.add_argument("--grandchild", action="store_true")
@@ -121,6 +122,7 @@ def main() -> None:
     if args.setsid_grandchild:
         spawn_setsid_grandchild(args.pid_dir)
     print("booting", flush=True)
+    args.ballast = b"x" * (args.memory_mb * 1024 * 1024)  # touched, so it is resident
     for _ in range(args.spew // 100):
         print("x" * 99)
     time.sleep(args.boot_delay)

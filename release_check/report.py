@@ -1,0 +1,77 @@
+"""The JSON report of a run, written whatever the outcome (schema: docs/report.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from release_check import __version__
+from release_check.argparsing import Parser
+from release_check.errors import ReleaseCheckError, UsageError
+from release_check.record import Record
+
+BODY_PREFIX = 200
+REPORT_VARIABLE = "RELEASE_CHECK_REPORT"
+
+
+def report_path(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
+    """Where to write the report, read before anything else so even usage errors are reported."""
+    parser = Parser(add_help=False)
+    parser.add_argument("--report")
+    known, _ = parser.parse_known_args(argv)
+    raw = known.report if known.report is not None else environ.get(REPORT_VARIABLE, "")
+    return Path(raw) if raw else None
+
+
+def _last_response(record: Record) -> dict[str, Any] | None:
+    last = record.last
+    if last is None:
+        return None
+    return {"outcome": last.kind, "status": last.status, "body_prefix": last.body[:BODY_PREFIX],
+            "detail": last.detail}
+
+
+def _timings(record: Record) -> dict[str, float | None]:
+    return {
+        "listening_s": record.listening_s,
+        "healthy_s": record.healthy_s,
+        "uptime_s": record.uptime_s,
+        "shutdown_s": record.shutdown.seconds if record.shutdown else None,
+        "total_s": record.total_s,
+    }
+
+
+def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
+    """The report as a JSON-ready mapping; ``error`` is None on a pass."""
+    return {
+        "version": __version__,
+        "passed": error is None,
+        "exit_code": 0 if error is None else error.exit_code,
+        "reason": None if error is None else "; ".join(error.lines()),
+        "port": record.port,
+        "timings": _timings(record),
+        "attempts": record.attempts,
+        "last_response": _last_response(record),
+        "peak_memory_bytes": record.peak.bytes if record.peak else None,
+        "memory_kind": record.peak.kind if record.peak else None,
+        "listeners": [{"address": lst.address, "port": lst.port, "pid": lst.pid}
+                      for lst in record.listeners],
+        "killed_after_grace": record.shutdown.killed if record.shutdown else None,
+        "warnings": list(record.warnings),
+    }
+
+
+def write(path: Path, content: Mapping[str, Any]) -> None:
+    """Write atomically, so a reader never sees half a report."""
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent or Path(), prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            json.dump(content, stream, indent=2)
+            stream.write("\n")
+        Path(temporary).replace(path)
+    except OSError as error:
+        raise UsageError(f"{REPORT_VARIABLE}: cannot write {path}: {error.strerror}") from None

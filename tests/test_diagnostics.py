@@ -1,0 +1,197 @@
+"""Diagnoses that name the cause: wrong port, loopback bind, uptime, memory, shutdown, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from release_check.diagnose import ignored_sigterm, loopback_only, over_memory, slow_boot
+from release_check.ports import Listener
+from release_check.teardown import Shutdown
+from release_check.watcher import Memory
+from tests.conftest import REPO, RunCheck, app_command
+
+SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
+
+
+def web(*flags: str, **settings: str) -> dict[str, str]:
+    """Variables that boot the fixture app with ``flags``, plus RELEASE_CHECK_* settings."""
+    env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags), "RELEASE_CHECK_TIMEOUT": "20"}
+    env.update({f"RELEASE_CHECK_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """Load a report and validate it against docs/report.schema.json."""
+    report: dict[str, Any] = json.loads(path.read_text())
+    jsonschema.validate(report, SCHEMA)
+    return report
+
+
+def test_wrong_port_fails_early_naming_the_real_port(release_check: RunCheck) -> None:
+    """An app bound to another port fails after the grace, not the deadline, naming that port."""
+    result = release_check(env=web("--port-offset", "1", TIMEOUT="60", WRONG_PORT_GRACE="1"))
+    assert result.code == 1
+    assert "listens on pid " in result.verdict
+    assert "but not on $PORT" in result.verdict
+    assert result.seconds < 15
+
+
+def test_wrong_port_at_the_deadline_still_names_the_port(release_check: RunCheck,
+                                                         tmp_path: Path) -> None:
+    """When the deadline comes first, the failure still names where the app listens."""
+    report = tmp_path / "report.json"
+    result = release_check("--report", str(report),
+                           env=web("--port-offset", "1", TIMEOUT="2", WRONG_PORT_GRACE="30"))
+    assert result.code == 1
+    document = read_report(report)
+    real_port = document["port"] + 1
+    assert f":{real_port}" in result.verdict
+    assert [lst["port"] for lst in document["listeners"]] == [real_port]
+
+
+def test_loopback_bind_warns(release_check: RunCheck) -> None:
+    """An app bound to 127.0.0.1 passes with a warning that Heroku's router cannot reach it."""
+    result = release_check("-q", env=web("--bind", "127.0.0.1"))
+    assert result.code == 0, result.out
+    lines = result.out.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("release-check: warning: web listens only on 127.0.0.1:")
+    assert "bind 0.0.0.0" in lines[0]
+
+
+def test_loopback_bind_fails_with_strict_bind(release_check: RunCheck) -> None:
+    """--strict-bind turns the loopback warning into a failure."""
+    result = release_check("--strict-bind", env=web("--bind", "127.0.0.1"))
+    assert result.code == 1
+    assert "FAILED: web listens only on 127.0.0.1" in result.verdict
+    assert release_check(env=web("--bind", "127.0.0.1", STRICT_BIND="1")).code == 1
+
+
+def test_wildcard_bind_has_no_warning(release_check: RunCheck) -> None:
+    """A pass on 0.0.0.0 prints one verdict line and nothing else under -q."""
+    result = release_check("-q", env=web())
+    assert result.code == 0
+    assert len(result.out.strip().splitlines()) == 1
+
+
+def test_crash_in_the_uptime_window_fails(release_check: RunCheck) -> None:
+    """An app that passes and then dies within the uptime window fails, with its exit code."""
+    result = release_check(env=web("--exit-after", "0.5", UPTIME="5"))
+    assert result.code == 1
+    assert "web exited with code 7 within the 5s uptime window after passing" in result.verdict
+    assert "web | crashing after boot" in result.out
+
+
+def test_surviving_the_uptime_window_passes(release_check: RunCheck) -> None:
+    """An app that stays up through the window passes, and the verdict says so."""
+    result = release_check(env=web(UPTIME="1"))
+    assert result.code == 0
+    assert "stayed up 1s" in result.verdict
+
+
+def test_peak_memory_is_reported(release_check: RunCheck, tmp_path: Path) -> None:
+    """The tree's peak memory (PSS on Linux) is in the verdict and the report."""
+    report = tmp_path / "report.json"
+    result = release_check("--report", str(report), env=web("--memory-mb", "60", UPTIME="0.6"))
+    assert result.code == 0, result.out
+    document = read_report(report)
+    assert document["memory_kind"] in {"pss", "rss"}
+    assert document["peak_memory_bytes"] >= 60 * 1024 * 1024
+    assert f" MB {document['memory_kind'].upper()}" in result.verdict
+
+
+def test_memory_limit_fails_the_run(release_check: RunCheck) -> None:
+    """Peak memory over RELEASE_CHECK_MAX_MEMORY_MB fails the run, naming both numbers."""
+    result = release_check(env=web("--memory-mb", "80", UPTIME="0.6", MAX_MEMORY_MB="40"))
+    assert result.code == 1
+    assert "over RELEASE_CHECK_MAX_MEMORY_MB=40" in result.verdict
+
+
+def test_sigterm_ignoring_app_gets_a_warning(release_check: RunCheck, tmp_path: Path) -> None:
+    """An app that needs SIGKILL is reported with the R12 consequence and in the report."""
+    report = tmp_path / "report.json"
+    result = release_check("--report", str(report),
+                           env=web("--ignore-sigterm", SHUTDOWN_GRACE="0.5"))
+    assert result.code == 0
+    assert "warning: web ignored SIGTERM" in result.out
+    assert "R12" in result.out
+    document = read_report(report)
+    assert document["killed_after_grace"] >= 1
+    assert document["timings"]["shutdown_s"] >= 0.5
+
+
+def test_report_on_a_pass_has_timings(release_check: RunCheck, tmp_path: Path) -> None:
+    """A passing run's report is valid and holds every timing."""
+    report = tmp_path / "report.json"
+    assert release_check("--report", str(report), env=web()).code == 0
+    document = read_report(report)
+    assert document["passed"] is True
+    assert document["reason"] is None
+    assert document["attempts"] >= 1
+    assert document["last_response"]["status"] == 200
+    timings = document["timings"]
+    assert 0 < timings["listening_s"] <= timings["healthy_s"] <= timings["total_s"]
+
+
+def test_report_on_a_failure(release_check: RunCheck, tmp_path: Path) -> None:
+    """A failing run's report carries the reason and the last response."""
+    report = tmp_path / "report.json"
+    env = web("--status", "503", TIMEOUT="1", REPORT=str(report))
+    assert release_check(env=env).code == 1
+    document = read_report(report)
+    assert document["passed"] is False
+    assert document["exit_code"] == 1
+    assert "503" in document["reason"]
+    assert document["last_response"]["status"] == 503
+
+
+def test_report_on_a_configuration_error(release_check: RunCheck, tmp_path: Path) -> None:
+    """Even a bad setting produces a valid report with exit code 2."""
+    report = tmp_path / "report.json"
+    result = release_check("--report", str(report), env={"RELEASE_CHECK_TIMEOUT": "soon"})
+    assert result.code == 2
+    document = read_report(report)
+    assert document["exit_code"] == 2
+    assert "RELEASE_CHECK_TIMEOUT" in document["reason"]
+
+
+def test_report_holds_no_environment_values(release_check: RunCheck, tmp_path: Path) -> None:
+    """A secret in the environment never reaches the report."""
+    report = tmp_path / "report.json"
+    env = {**web("--status", "500", TIMEOUT="1"), "SECRET_KEY": "sk_live_abcdef123456"}
+    release_check("--report", str(report), env=env)
+    assert "sk_live_abcdef123456" not in report.read_text()
+
+
+def test_slow_boot_warns_past_75_percent_of_r10() -> None:
+    """Listening after more than 45 s of Heroku's 60 s R10 limit is a warning."""
+    assert slow_boot("web", 44.0) is None
+    warning = slow_boot("web", 50.0)
+    assert warning is not None
+    assert "R10" in warning
+
+
+def test_loopback_detection_covers_ipv4_ipv6_and_mapped() -> None:
+    """127.x, ::1 and ::ffff:127.0.0.1 are loopback; wildcards are not."""
+    for address in ("127.0.0.1", "127.0.1.1", "::1", "::ffff:127.0.0.1"):
+        assert loopback_only("web", [Listener(address, 5000, 1)]) is not None
+    for address in ("0.0.0.0", "::"):
+        assert loopback_only("web", [Listener(address, 5000, 1)]) is None
+
+
+@pytest.mark.parametrize(("peak_mb", "limit", "fails"), [(100, 512.0, False), (600, 512.0, True),
+                                                         (600, None, False)])
+def test_memory_limit_logic(peak_mb: int, limit: float | None, fails: bool) -> None:
+    """The limit fails only a peak above it, and no limit never fails."""
+    peak = Memory(peak_mb * 1024 * 1024, "pss", 2)
+    assert (over_memory("web", peak, limit) is not None) is fails
+
+
+def test_no_warning_when_nothing_was_killed() -> None:
+    """A tree that went down on SIGTERM gets no shutdown warning."""
+    assert ignored_sigterm("web", Shutdown(0.1, 0), 10) is None
