@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from release_check import __version__
 from release_check.argparsing import Parser
+from release_check.config_file import locate
 from release_check.console import NORMAL, QUIET, VERBOSE, Console
 from release_check.diagnose import MEGABYTE
 from release_check.errors import (
@@ -20,9 +21,10 @@ from release_check.errors import (
     ReleaseCheckError,
     UsageError,
 )
+from release_check.http_check import explain
 from release_check.record import Record
 from release_check.report import document, report_path, write
-from release_check.settings import SETTINGS, Config, load, skip_requested
+from release_check.settings import BY_KEY, SETTINGS, Config, load, skip_requested
 from release_check.text import quoted
 
 _DESCRIPTION = (
@@ -77,13 +79,15 @@ def _subcommand(name: str) -> Subcommand:
 def _config(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     args = vars(build_parser().parse_args(argv))
     verbosity = VERBOSE if args.pop("verbose") else QUIET if args.pop("quiet") else NORMAL
-    return load(args, environ, verbosity)
+
+    def given(field: str) -> str | None:
+        return args.get(field) or environ.get(BY_KEY[field].env) or None
+
+    file = locate(given("config"), given("procfile") or "Procfile")
+    return load(args, environ, verbosity, file)
 
 
-def _passed_line(config: Config, record: Record) -> str:
-    last = record.last
-    status = last.status if last else config.expected_status
-    body = quoted(last.body.strip() if last else "", 60)
+def _passed_line(record: Record) -> str:
     details = [f"listening after {record.listening_s or 0:.2f}s"]
     if record.uptime_s:
         details.append(f"stayed up {record.uptime_s:g}s")
@@ -91,8 +95,25 @@ def _passed_line(config: Config, record: Record) -> str:
         details.append(f"peak {record.peak.bytes / MEGABYTE:.1f} MB {record.peak.kind.upper()}")
     if record.shutdown:
         details.append(f"stopped in {record.shutdown.seconds:.2f}s")
-    return (f"PASSED GET {config.path} -> {status} {body} in {record.healthy_s or 0:.2f}s"
-            f" ({', '.join(details)})")
+    return f"PASSED {_what_passed(record)} in {record.healthy_s or 0:.2f}s ({', '.join(details)})"
+
+
+def _what_passed(record: Record) -> str:
+    if len(record.checks) != 1:
+        return f"{len(record.checks)} checks"
+    result = record.checks[0]
+    last = result.polled.last
+    return f"{result.expected.request} -> {last.status} {quoted(last.body.strip(), 60)}"
+
+
+def _check_lines(record: Record, console: Console) -> None:
+    """One line per check, when there are several."""
+    if len(record.checks) < 2:
+        return
+    for result in record.checks:
+        verdict = "ok" if result.passed else "FAILED"
+        attempts = f"{result.polled.attempts} attempt{'s' * (result.polled.attempts != 1)}"
+        console.always(f"{verdict} {explain(result.polled.last, result.expected)} ({attempts})")
 
 
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
@@ -102,6 +123,7 @@ def _report_failure(error: CheckFailed, record: Record, console: Console) -> Non
         for line in record.tail[-10:]:
             console.always(f"  | {quoted(line, 300)[1:-1]}")
     _warn_all(record, console)
+    _check_lines(record, console)
     console.always(f"FAILED: {error}")
 
 
@@ -124,7 +146,8 @@ def _release_check(
     with SignalGuard() as guard:
         run(config, console, guard, record, env)
     _warn_all(record, console)
-    console.always(_passed_line(config, record))
+    _check_lines(record, console)
+    console.always(_passed_line(record))
 
 
 def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: Record

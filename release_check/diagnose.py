@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
+from release_check.http_check import Outcome
 from release_check.ports import Listener
 from release_check.teardown import Shutdown
 from release_check.watcher import Memory
@@ -79,3 +80,19 @@ def over_memory(label: str, peak: Memory | None, limit_mb: float | None) -> str 
         f" RELEASE_CHECK_MAX_MEMORY_MB={limit_mb:g}: on Heroku a Standard-1X dyno has 512 MB"
         " (R14 over quota, R15 killed at 1 GB)"
     )
+
+
+def hint(outcome: Outcome) -> str | None:
+    """What to try when the app redirects (3xx) or rejects the request (400)."""
+    if outcome.status is not None and 300 <= outcome.status < 400:
+        return (
+            "an app that forces HTTPS redirects plain requests: release-check sends"
+            " X-Forwarded-Proto: https unless RELEASE_CHECK_ROUTER_HEADERS=0, so make the app"
+            " trust it (Django SECURE_PROXY_SSL_HEADER, Rails assume_ssl) or exempt the path"
+        )
+    if outcome.status == 400:
+        return (
+            "a Host allow-list (Django ALLOWED_HOSTS) answers 400 to an unknown host: set"
+            " RELEASE_CHECK_HOST_HEADER to an allowed host, or RELEASE_CHECK_HEADERS for others"
+        )
+    return None

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tenacity import RetryCallState, Retrying, retry_if_result, wait_exponential
+from tenacity import RetryCallState, Retrying, retry_if_result, wait_exponential, wait_fixed
 
 from release_check.http_check import Expectation, Outcome, passes
 
@@ -30,15 +30,18 @@ def poll_until_passing(
     *,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    interval: float | None = None,
 ) -> Polled:
     """Call ``attempt(timeout)`` until an outcome passes or ``clock()`` reaches ``deadline``.
 
     ``attempt`` may raise (the app exited): that ends the polling at once, unretried.
-    Waits grow from 20 ms to 0.5 s and never overshoot the deadline.
+    Waits grow from 20 ms to 0.5 s (or are ``interval`` seconds each, when given) and never
+    overshoot the deadline.
     """
+    backoff = _BACKOFF if interval is None else wait_fixed(interval)
 
     def wait(state: RetryCallState) -> float:
-        return max(0.0, min(_BACKOFF(state), deadline - clock()))
+        return max(0.0, min(backoff(state), deadline - clock()))
 
     def timed_attempt() -> Outcome:
         return attempt(min(request_timeout, max(deadline - clock(), _MIN_ATTEMPT)))

@@ -12,29 +12,20 @@ httpx exceptions map to outcome kinds as follows::
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import httpx
 
 from release_check import __version__
+from release_check.matching import Expectation
 from release_check.text import quoted
+
+__all__ = ["BODY_LIMIT", "Expectation", "Outcome", "client", "explain", "fetch", "passes"]
 
 BODY_LIMIT = 64 * 1024
 OutcomeKind = Literal["response", "refused", "connect-error", "timeout", "error"]
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """What a passing response looks like."""
-
-    path: str
-    status: int
-    body: str
-
-    def describe(self) -> str:
-        """``200 "OKAY"``."""
-        return f"{self.status} {quoted(self.body.strip())}"
 
 
 @dataclass(frozen=True)
@@ -76,15 +67,18 @@ def _read_capped(response: httpx.Response, limit: int, deadline: float) -> bytes
     return bytes(body[:limit])
 
 
-def fetch(http: httpx.Client, url: str, timeout: float) -> Outcome:
-    """GET ``url`` once, reading at most BODY_LIMIT bytes, within about ``timeout`` seconds."""
+def fetch(
+    http: httpx.Client, url: str, timeout: float, method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+) -> Outcome:
+    """Request ``url`` once, reading at most BODY_LIMIT bytes, within about ``timeout`` s."""
     started = time.monotonic()
 
     def took() -> float:
         return time.monotonic() - started
 
     try:
-        with http.stream("GET", url, timeout=timeout) as response:
+        with http.stream(method, url, timeout=timeout, headers=headers) as response:
             raw = _read_capped(response, BODY_LIMIT, started + timeout)
     except httpx.ConnectError as error:
         refused = "refused" in str(error).lower()
@@ -104,23 +98,25 @@ def fetch(http: httpx.Client, url: str, timeout: float) -> Outcome:
 
 
 def passes(outcome: Outcome, expected: Expectation) -> bool:
-    """Status equal and body equal once surrounding whitespace is stripped."""
+    """A response whose status is expected and whose body matches."""
     return (
         outcome.kind == "response"
-        and outcome.status == expected.status
-        and outcome.body.strip() == expected.body.strip()
+        and outcome.status in expected.status
+        and expected.body.mismatch(outcome.body) is None
     )
 
 
 def explain(outcome: Outcome, expected: Expectation) -> str:
     """What the attempt got, beside what was expected, in one line."""
-    request = f"GET {expected.path}"
     if outcome.kind != "response":
-        return f"{request}: {_no_response(outcome)} (expected {expected.describe()})"
-    got = f"{request} -> {outcome.status} {quoted(outcome.body.strip())}"
+        return f"{expected.request}: {_no_response(outcome)} (expected {expected.describe()})"
+    got = f"{expected.request} -> {outcome.status} {quoted(outcome.body.strip())}"
     if outcome.status is not None and 300 <= outcome.status < 400:
-        where = quoted(outcome.location or "", 200) if outcome.location else "nowhere"
+        where = quoted(outcome.location, 200) if outcome.location else "nowhere"
         got += f", a redirect to {where} (redirects are not followed)"
+    why = expected.body.mismatch(outcome.body) if outcome.status in expected.status else None
+    if why and expected.body.kind == "json":
+        got += f" ({why})"
     return f"{got}, expected {expected.describe()}"
 
 

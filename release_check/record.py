@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from release_check.http_check import Outcome
 from release_check.ports import Listener
+from release_check.probing import CheckResult
 from release_check.teardown import Shutdown
 from release_check.watcher import Memory
 
@@ -19,10 +20,21 @@ class Record:
     healthy_s: float | None = None
     uptime_s: float | None = None
     total_s: float | None = None
-    attempts: int = 0
-    last: Outcome | None = None
+    checks: list[CheckResult] = field(default_factory=list)
     shutdown: Shutdown | None = None
     peak: Memory | None = None
     listeners: list[Listener] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     tail: list[str] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        """HTTP attempts over all checks."""
+        return sum(result.polled.attempts for result in self.checks)
+
+    @property
+    def last(self) -> Outcome | None:
+        """The last outcome of the first failing check, else of the first check."""
+        failing = [result for result in self.checks if not result.passed]
+        chosen = failing or self.checks
+        return chosen[0].polled.last if chosen else None

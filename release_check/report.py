@@ -12,6 +12,8 @@ from typing import Any
 from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.errors import ReleaseCheckError, UsageError
+from release_check.http_check import Outcome
+from release_check.probing import CheckResult
 from release_check.record import Record
 
 BODY_PREFIX = 200
@@ -27,12 +29,21 @@ def report_path(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
     return Path(raw) if raw else None
 
 
-def _last_response(record: Record) -> dict[str, Any] | None:
-    last = record.last
+def _response(last: Outcome | None) -> dict[str, Any] | None:
     if last is None:
         return None
     return {"outcome": last.kind, "status": last.status, "body_prefix": last.body[:BODY_PREFIX],
             "detail": last.detail}
+
+
+def _check(result: CheckResult) -> dict[str, Any]:
+    return {
+        "request": result.expected.request,
+        "expected": result.expected.describe(),
+        "passed": result.passed,
+        "attempts": result.polled.attempts,
+        "last_response": _response(result.polled.last),
+    }
 
 
 def _timings(record: Record) -> dict[str, float | None]:
@@ -55,7 +66,8 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
         "port": record.port,
         "timings": _timings(record),
         "attempts": record.attempts,
-        "last_response": _last_response(record),
+        "last_response": _response(record.last),
+        "checks": [_check(result) for result in record.checks],
         "peak_memory_bytes": record.peak.bytes if record.peak else None,
         "memory_kind": record.peak.kind if record.peak else None,
         "listeners": [{"address": lst.address, "port": lst.port, "pid": lst.pid}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 
 import httpx
@@ -12,8 +13,9 @@ from release_check.app import App
 from release_check.console import Console
 from release_check.envfile import app_environment
 from release_check.errors import Interrupted, LoopbackOnly, NotHealthy, OverMemory, PortInUse
-from release_check.health import poll_until_passing
+from release_check.matching import Expectation
 from release_check.ports import Target, accepts, free_port, holders, resolve
+from release_check.probing import Attempt, CheckResult, Stopped, check_all, request_headers
 from release_check.procfile import command_for
 from release_check.record import Record
 from release_check.settings import Config
@@ -95,25 +97,38 @@ def _boot(
 
 
 def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record) -> None:
-    """Retry the health request until it passes, the deadline passes, or the app exits."""
-    expected = http_check.Expectation(config.path, config.expected_status, config.expected_body)
-    url = target.base_url + config.path
+    """Run every check until all pass; fail with each failing check's last outcome."""
     phase = "before passing the check"
 
-    def attempt(timeout: float) -> http_check.Outcome:
-        ensure_alive(app, phase)
-        return http_check.fetch(http, url, timeout)
+    def attempt_for(expected: Expectation, stop: threading.Event) -> Attempt:
+        url = target.base_url + expected.path
 
-    polled = poll_until_passing(attempt, expected, app.started + config.timeout,
-                                config.request_timeout, sleep=watchful_sleep(app))
-    record.attempts, record.last = polled.attempts, polled.last
-    if not http_check.passes(polled.last, expected):
+        def attempt(timeout: float) -> http_check.Outcome:
+            if stop.is_set():
+                raise Stopped
+            ensure_alive(app, phase)
+            headers = request_headers(config, expected)
+            return http_check.fetch(http, url, timeout, expected.method, headers)
+
+        return attempt
+
+    record.checks = check_all(config.expectations(), attempt_for, app.started + config.timeout,
+                              config.request_timeout, lambda stop: watchful_sleep(app, stop))
+    failed = [result for result in record.checks if not result.passed]
+    if failed:
         ensure_alive(app, phase)
-        raise NotHealthy(
-            f"{http_check.explain(polled.last, expected)}"
-            f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s)"
-        )
+        raise NotHealthy("; ".join(_failure(result, app) for result in failed))
     record.healthy_s = app.elapsed()
+
+
+def _failure(result: CheckResult, app: App) -> str:
+    polled = result.polled
+    hint = diagnose.hint(polled.last)
+    return (
+        f"{http_check.explain(polled.last, result.expected)}"
+        f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s)"
+        + (f"; hint: {hint}" if hint else "")
+    )
 
 
 def _wind_down(app: App, watcher: TreeWatcher, config: Config, record: Record) -> None:

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from release_check.checks import parse_check
+from release_check.config_file import FileSettings
 from release_check.errors import ConfigError
+from release_check.matching import BodyMatch, Expectation, StatusMatch
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"
@@ -21,6 +24,8 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _PROCESS_TYPE = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST = re.compile(r"^[A-Za-z0-9._:%-]+$")
+DEFAULT_STATUS = StatusMatch(frozenset({200}), "200")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 @dataclass(frozen=True)
@@ -33,8 +38,15 @@ class Config:
     host: str = "127.0.0.1"
     port: int | None = None
     path: str = "/health_check"
-    expected_status: int = 200
+    expected_status: StatusMatch = DEFAULT_STATUS
     expected_body: str = "OKAY"
+    body_contains: str | None = None
+    body_regex: str | None = None
+    host_header: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    router_headers: bool = True
+    config_file: Path | None = None
+    checks: tuple[Expectation, ...] = ()
     timeout: float = 60.0
     request_timeout: float = 5.0
     shutdown_grace: float = 10.0
@@ -46,6 +58,22 @@ class Config:
     report: Path | None = None
     skip: bool = False
     verbosity: int = 0
+
+    def body_match(self) -> BodyMatch:
+        """The single check's body matcher: contains, regex, or the expected body."""
+        if self.body_contains is not None:
+            return BodyMatch("contains", self.body_contains)
+        if self.body_regex is not None:
+            return BodyMatch("regex", self.body_regex)
+        return BodyMatch("exact", self.expected_body)
+
+    def expectation(self, path: str) -> Expectation:
+        """The check the settings describe, at ``path``."""
+        return Expectation(path, self.expected_status, self.body_match())
+
+    def expectations(self) -> tuple[Expectation, ...]:
+        """The config file's checks, or else the single check of the settings."""
+        return self.checks or (self.expectation(self.path),)
 
 
 def _number(raw: str, unit: str, *, zero_ok: bool = False) -> float:
@@ -77,10 +105,30 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
-def _status(raw: str) -> int:
-    if not raw.strip().isdigit() or not 100 <= int(raw) <= 599:
-        raise ValueError(f"{_shown(raw)} is not an HTTP status code (100..599)")
-    return int(raw)
+def _status(raw: str) -> StatusMatch:
+    return StatusMatch.parse(raw)
+
+
+def _regex(raw: str) -> str:
+    return BodyMatch.regex(raw).text
+
+
+def _headers(raw: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in re.split(r"[;\n]", raw):
+        if not item.strip():
+            continue
+        name, colon, value = item.partition(":")
+        if not colon or not _TOKEN.match(name.strip()):
+            raise ValueError(f"{_shown(item.strip())} is not a 'Name: value' header")
+        pairs.append((name.strip(), value.strip()))
+    return tuple(pairs)
+
+
+def _header_value(raw: str) -> str:
+    if not raw.strip() or not raw.isprintable():
+        raise ValueError(f"{_shown(raw)} is not a header value")
+    return raw.strip()
 
 
 def _path(raw: str) -> str:
@@ -133,7 +181,7 @@ def _shown(raw: str) -> str:
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its field on Config, its parser, its help, whether it has a flag."""
+    """One setting: its field on Config, its parser, its help, where it may be given."""
 
     field: str
     parse: Callable[[str], Any]
@@ -141,19 +189,28 @@ class Setting:
     metavar: str = "VALUE"
     has_flag: bool = True
     switch: bool = False  # a flag without a value, meaning "1"
+    in_file: bool = True  # may appear in the config file
+    name: str = ""  # the public name, when it differs from the field
+
+    @property
+    def key(self) -> str:
+        """The name in the config file: the variable's, lower case, without the prefix."""
+        return self.name or self.field
 
     @property
     def env(self) -> str:
         """The environment variable that sets it."""
-        return ENV_PREFIX + self.field.upper()
+        return ENV_PREFIX + self.key.upper()
 
     @property
     def flag(self) -> str:
         """The CLI flag that overrides the variable."""
-        return "--" + self.field.replace("_", "-")
+        return "--" + self.key.replace("_", "-")
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting("config_file", _file, "config file to read instead of release-check.toml or"
+            " pyproject.toml beside the Procfile", "PATH", in_file=False, name="config"),
     Setting("web_command", _command, "shell command that boots the app; overrides the Procfile",
             "COMMAND"),
     Setting("procfile", _file, "Procfile to read (default: Procfile)", "PATH"),
@@ -161,9 +218,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", _host, "address to connect to (default: 127.0.0.1)", "HOST"),
     Setting("port", _port, "port passed to the app as PORT (default: a free port)", "PORT"),
     Setting("path", _path, "path to GET (default: /health_check)", "PATH"),
-    Setting("expected_status", _status, "status that passes (default: 200)", "CODE"),
+    Setting("expected_status", _status,
+            "status that passes: 200, a list 200,204, or a class 2xx (default: 200)", "STATUS"),
     Setting("expected_body", _text,
             "body that passes, after stripping surrounding whitespace (default: OKAY)", "TEXT"),
+    Setting("body_contains", _text, "pass when the body contains this text instead", "TEXT"),
+    Setting("body_regex", _regex, "pass when this regex (re.search) matches the body instead",
+            "REGEX"),
+    Setting("host_header", _header_value, "Host header to send, for host allow-lists", "HOST"),
+    Setting("headers", _headers, "more headers: 'Name: value' pairs separated by ; or newlines",
+            "HEADERS"),
+    Setting("router_headers", _boolean,
+            "send the headers Heroku's router adds, X-Forwarded-Proto: https and the like"
+            " (default: 1)", "BOOL"),
     Setting("timeout", _seconds, "seconds from spawn until a passing response (default: 60)",
             "SECONDS"),
     Setting("request_timeout", _seconds, "seconds per HTTP attempt (default: 5)", "SECONDS"),
@@ -186,22 +253,48 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("report", _file, "write a JSON report of the run to this file, whatever the outcome",
             "PATH"),
     Setting("skip", _boolean, "1/true: warn and exit 0 without booting anything",
-            has_flag=False),
+            has_flag=False, in_file=False),
 )
+BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+
+def _from_file(value: object) -> str:
+    """A TOML value as the text a variable would hold: true -> "1", [200, 204] -> "200,204"."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, dict):
+        raise ValueError("expected a value, not a table")
+    return str(value)
+
+
+def _file_values(file: FileSettings) -> tuple[dict[Setting, tuple[str, str]], list[str]]:
+    chosen: dict[Setting, tuple[str, str]] = {}
+    problems: list[str] = []
+    for key, value in file.values.items():
+        setting = BY_KEY.get(key)
+        if setting is None or not setting.in_file:
+            problems.append(f"{file.source}: unknown setting {key!r}")
+            continue
+        try:
+            chosen[setting] = (_from_file(value), f"{file.source}: {key}")
+        except ValueError as error:
+            problems.append(f"{file.source}: {key}: {error}")
+    return chosen, problems
 
 
 def _raw_values(
-    flags: Mapping[str, str | None], environ: Mapping[str, str]
-) -> dict[Setting, tuple[str, str]]:
-    """Pick each setting's raw value and where it came from: flag, then non-empty variable."""
-    chosen: dict[Setting, tuple[str, str]] = {}
+    flags: Mapping[str, str | None], environ: Mapping[str, str], file: FileSettings | None
+) -> tuple[dict[Setting, tuple[str, str]], list[str]]:
+    """Each setting's raw value and its source (flag > variable > file), and file problems."""
+    chosen, problems = _file_values(file) if file else ({}, [])
     for setting in SETTINGS:
-        flag_value = flags.get(setting.field)
-        if flag_value is not None:
-            chosen[setting] = (flag_value, setting.flag)
+        if flags.get(setting.field) is not None:
+            chosen[setting] = (str(flags[setting.field]), setting.flag)
         elif environ.get(setting.env, ""):
             chosen[setting] = (environ[setting.env], setting.env)
-    return chosen
+    return chosen, problems
 
 
 def skip_requested(environ: Mapping[str, str]) -> bool:
@@ -213,17 +306,42 @@ def skip_requested(environ: Mapping[str, str]) -> bool:
         raise ConfigError([f"{ENV_PREFIX}SKIP: {error}"]) from None
 
 
+def _conflicts(values: Mapping[str, Any]) -> list[str]:
+    """Body matchers of the single check exclude each other."""
+    given = [BY_KEY[key].env for key in ("body_contains", "body_regex") if values.get(key)]
+    if values.get("expected_body", "OKAY") != "OKAY":
+        given.insert(0, BY_KEY["expected_body"].env)
+    if len(given) < 2:
+        return []
+    return [f"{' and '.join(given)}: give only one body matcher"]
+
+
+def _checks(file: FileSettings | None) -> tuple[tuple[Expectation, ...], list[str]]:
+    if file is None:
+        return (), []
+    parsed, problems = [], []
+    for number, table in enumerate(file.checks, start=1):
+        try:
+            parsed.append(parse_check(table))
+        except ValueError as error:
+            problems.append(f"{file.source}: checks[{number}]: {error}")
+    return tuple(parsed), problems
+
+
 def load(
-    flags: Mapping[str, str | None], environ: Mapping[str, str], verbosity: int = 0
+    flags: Mapping[str, str | None], environ: Mapping[str, str], verbosity: int = 0,
+    file: FileSettings | None = None,
 ) -> Config:
-    """Build the Config from flags and environment, or raise ConfigError listing every problem."""
+    """Build the Config from flags, environment and file, or raise ConfigError listing all."""
     values: dict[str, Any] = {"verbosity": verbosity}
-    problems: list[str] = []
-    for setting, (raw, source) in _raw_values(flags, environ).items():
+    chosen, problems = _raw_values(flags, environ, file)
+    for setting, (raw, source) in chosen.items():
         try:
             values[setting.field] = setting.parse(raw)
         except ValueError as error:
             problems.append(f"{source}: {error}")
+    values["checks"], check_problems = _checks(file)
+    problems += check_problems + _conflicts(values)
     if problems:
         raise ConfigError(problems)
     return Config(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -22,12 +23,14 @@ def ensure_alive(app: App, phase: str) -> None:
         raise AppExited(f"{app.label} {describe_exit(code)} {phase} (after {app.elapsed():.2f}s)")
 
 
-def watchful_sleep(app: App) -> Callable[[float], None]:
-    """A sleep that returns as soon as the app exits, so a crash is never slept through."""
+def watchful_sleep(app: App, stop: threading.Event | None = None) -> Callable[[float], None]:
+    """A sleep that ends as soon as the app exits (or ``stop`` is set): no crash slept through."""
 
     def sleep(seconds: float) -> None:
         wake = time.monotonic() + seconds
         while app.exit_code() is None and (left := wake - time.monotonic()) > 0:
+            if stop is not None and stop.is_set():
+                return
             time.sleep(min(left, POLL_INTERVAL))
 
     return sleep

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 
 from release_check import __version__
-from release_check.settings import SETTINGS, Setting
+from release_check.config_file import locate
+from release_check.settings import SETTINGS, Setting, load
 from tests.conftest import REPO
 
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
@@ -52,3 +54,13 @@ def test_version_is_single_sourced() -> None:
     """The package's __version__ matches pyproject.toml's static version."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["version"] == __version__
+
+
+def test_configuration_examples_parse(tmp_path: Path) -> None:
+    """The TOML examples in docs/configuration.md are valid config files."""
+    blocks = re.findall(r"```toml\n(.*?)```", CONFIGURATION, re.S)
+    assert len(blocks) == 2
+    (tmp_path / "pyproject.toml").write_text("\n".join(blocks))
+    config = load({}, {}, file=locate(None, str(tmp_path / "Procfile")))
+    assert [e.body.kind for e in config.expectations()] == ["exact", "contains", "regex", "json",
+                                                            "any"]

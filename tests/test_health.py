@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from release_check.health import poll_until_passing
-from release_check.http_check import Expectation, Outcome
+from release_check.http_check import Outcome
+from release_check.matching import BodyMatch, Expectation, StatusMatch
 
-EXPECTED = Expectation("/health_check", 200, "OKAY")
+EXPECTED = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
 GOOD = Outcome("response", 0.01, status=200, body="OKAY")
 WARMING = Outcome("response", 0.01, status=503, body="starting")
 

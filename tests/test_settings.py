@@ -14,8 +14,8 @@ def test_defaults_match_the_documented_interface() -> None:
     """With nothing set, the config holds the defaults the issue fixes."""
     config = load({}, {})
     assert config == Config()
-    assert (config.path, config.expected_status, config.expected_body) == ("/health_check", 200,
-                                                                          "OKAY")
+    assert (config.path, config.expected_status.codes, config.expected_body) == (
+        "/health_check", frozenset({200}), "OKAY")
     assert (config.timeout, config.request_timeout, config.shutdown_grace) == (60.0, 5.0, 10.0)
     assert (config.host, config.port, config.procfile) == ("127.0.0.1", None, Path("Procfile"))
 

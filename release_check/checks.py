@@ -1,0 +1,58 @@
+"""Checks declared in the config file (``[[checks]]``), or the single one the settings describe."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from release_check.matching import BodyKind, BodyMatch, Expectation, StatusMatch
+
+_MATCHERS = ("body", "contains", "regex", "json")
+_TEXT_KINDS: dict[str, BodyKind] = {"body": "exact", "contains": "contains"}
+_KEYS = frozenset({"path", "method", "headers", "status", *_MATCHERS})
+_METHODS: dict[str, Literal["GET", "HEAD"]] = {"GET": "GET", "HEAD": "HEAD"}
+
+
+def _body(table: Mapping[str, Any]) -> BodyMatch:
+    given = [key for key in _MATCHERS if key in table]
+    if len(given) > 1:
+        raise ValueError(f"give at most one body matcher, not {' and '.join(given)}")
+    if not given:
+        return BodyMatch()
+    key, value = given[0], table[given[0]]
+    if key == "json":
+        if not isinstance(value, dict):
+            raise ValueError("json must be a table of JSON Pointer = expected value")
+        return BodyMatch.json_members(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return BodyMatch.regex(value) if key == "regex" else BodyMatch(_TEXT_KINDS[key], value)
+
+
+def _headers(table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    headers = table.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise ValueError("headers must be a table of strings")
+    return tuple(headers.items())
+
+
+def _path(table: Mapping[str, Any]) -> str:
+    path = table.get("path")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError("path is required and must start with /")
+    return path
+
+
+def parse_check(table: Mapping[str, Any]) -> Expectation:
+    """One ``[[checks]]`` table as an Expectation; ValueError says what is wrong."""
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ValueError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+    method = _METHODS.get(str(table.get("method", "GET")).upper())
+    if method is None:
+        raise ValueError(f"method must be GET or HEAD, not {table.get('method')!r}")
+    body = _body(table)
+    if method == "HEAD" and body.kind != "any":
+        raise ValueError("a HEAD response has no body to match")
+    status = StatusMatch.parse(table.get("status", 200))
+    return Expectation(_path(table), status, body, method, _headers(table))
