@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from release_check.matching import BodyKind, BodyMatch, Expectation, StatusMatch
+from release_check.matching import (
+    BodyKind,
+    BodyMatch,
+    Expectation,
+    StatusMatch,
+    header_problem,
+)
 
 _MATCHERS = ("body", "contains", "regex", "json")
 _TEXT_KINDS: dict[str, BodyKind] = {"body": "exact", "contains": "contains"}
@@ -33,6 +39,10 @@ def _headers(table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     headers = table.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise ValueError("headers must be a table of strings")
+    for name, value in headers.items():
+        problem = header_problem(name, value)
+        if problem:
+            raise ValueError(f"headers: {problem}")
     return tuple(headers.items())
 
 

@@ -15,6 +15,7 @@ from release_check.config_file import locate
 from release_check.console import NORMAL, QUIET, VERBOSE, Console
 from release_check.diagnose import MEGABYTE
 from release_check.errors import (
+    EXIT_FAILED,
     EXIT_PASSED,
     CheckFailed,
     Interrupted,
@@ -25,6 +26,7 @@ from release_check.http_check import explain
 from release_check.record import Record
 from release_check.report import document, report_path, write
 from release_check.settings import BY_KEY, SETTINGS, Config, load, skip_requested
+from release_check.signals import SignalGuard
 from release_check.text import quoted
 
 _DESCRIPTION = (
@@ -133,7 +135,8 @@ def _warn_all(record: Record, console: Console) -> None:
 
 
 def _release_check(
-    args: Sequence[str], env: Mapping[str, str], console: Console, record: Record
+    args: Sequence[str], env: Mapping[str, str], console: Console, record: Record,
+    guard: SignalGuard,
 ) -> None:
     if skip_requested(env):
         console.warn("RELEASE_CHECK_SKIP is set: the release was NOT checked")
@@ -141,10 +144,8 @@ def _release_check(
     config = _config(args, env)
     console.verbosity = config.verbosity
     from release_check.runner import run  # noqa: PLC0415  (keeps --help and --version fast)
-    from release_check.signals import SignalGuard  # noqa: PLC0415
 
-    with SignalGuard() as guard:
-        run(config, console, guard, record, env)
+    run(config, console, guard, record, env)
     _warn_all(record, console)
     _check_lines(record, console)
     console.always(_passed_line(record))
@@ -152,12 +153,17 @@ def _release_check(
 
 def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: Record
              ) -> ReleaseCheckError | None:
-    """Run, and turn the outcome into output: the one place errors become messages."""
+    """Run, and turn the outcome into output: the one place errors become messages.
+
+    The signal guard covers the whole run, so a signal even before the app is spawned ends in
+    a one-line verdict and exit 1, not a KeyboardInterrupt traceback.
+    """
     try:
-        if args and args[0] in SUBCOMMANDS:
-            _subcommand(args[0])(args[1:], env, console)
-        else:
-            _release_check(args, env, console, record)
+        with SignalGuard() as guard:
+            if args and args[0] in SUBCOMMANDS:
+                _subcommand(args[0])(args[1:], env, console)
+            else:
+                _release_check(args, env, console, record, guard)
     except CheckFailed as error:
         _report_failure(error, record, console)
         return error
@@ -184,4 +190,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         except UsageError as unwritten:
             print(f"release-check: error: {unwritten}", file=sys.stderr)
             return unwritten.exit_code
+    if console.broken:
+        print("release-check: error: standard output was closed, so the verdict was lost;"
+              " failing the run", file=sys.stderr)
+        return EXIT_FAILED if error is None else error.exit_code
     return EXIT_PASSED if error is None else error.exit_code

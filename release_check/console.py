@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import TextIO
@@ -20,7 +21,12 @@ class Console:
         self._stream = stream if stream is not None else sys.stdout
         self.verbosity = verbosity
         self._lock = threading.Lock()
-        self._broken = False
+        self._broken = self._stream is None  # started with no stdout at all
+
+    @property
+    def broken(self) -> bool:
+        """Whether a write failed: someone may have missed the verdict."""
+        return self._broken
 
     def _write(self, line: str) -> None:
         with self._lock:
@@ -31,6 +37,7 @@ class Console:
                 self._stream.flush()
             except (OSError, ValueError):
                 self._broken = True
+                _silence(self._stream)
 
     def info(self, message: str) -> None:
         """A progress line, hidden by --quiet."""
@@ -54,3 +61,13 @@ class Console:
     def always(self, message: str) -> None:
         """The verdict and failure details, shown whatever the verbosity."""
         self._write(f"{PREFIX} {message}")
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a broken stream at /dev/null, so the interpreter's final flush cannot fail too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        return

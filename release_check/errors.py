@@ -99,5 +99,7 @@ class Interrupted(CheckFailed):
     """The runner itself was told to stop."""
 
     def __init__(self, signum: int) -> None:
-        super().__init__(f"interrupted by {signal.Signals(signum).name}; the app was stopped")
+        super().__init__(
+            f"interrupted by {signal.Signals(signum).name}; nothing it started is left running"
+        )
         self.signum = signum

@@ -11,6 +11,7 @@ httpx exceptions map to outcome kinds as follows::
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from release_check.text import quoted
 __all__ = ["BODY_LIMIT", "Expectation", "Outcome", "client", "explain", "fetch", "passes"]
 
 BODY_LIMIT = 64 * 1024
+_JOIN_SLACK = 0.25  # lets httpx's own timeout report first when it fires
 OutcomeKind = Literal["response", "refused", "connect-error", "timeout", "error"]
 
 
@@ -40,14 +42,14 @@ class Outcome:
     detail: str = ""
 
 
-def client() -> httpx.Client:
-    """A client that goes straight to the app: no proxies, no redirects, no environment.
+def client(*, trust_env: bool = False, follow_redirects: bool = False) -> httpx.Client:
+    """By default a client that goes straight to the app: no proxies, no redirects.
 
     ``identity`` encoding keeps the 64 KiB cap honest: a compressed body could expand without
     bound when decoded.
     """
     headers = {"Accept-Encoding": "identity", "User-Agent": f"release-check/{__version__}"}
-    return httpx.Client(trust_env=False, follow_redirects=False, headers=headers)
+    return httpx.Client(trust_env=trust_env, follow_redirects=follow_redirects, headers=headers)
 
 
 def _decode(raw: bytes, charset: str | None) -> str:
@@ -71,7 +73,28 @@ def fetch(
     http: httpx.Client, url: str, timeout: float, method: str = "GET",
     headers: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Request ``url`` once, reading at most BODY_LIMIT bytes, within about ``timeout`` s."""
+    """Request ``url`` once, reading at most BODY_LIMIT bytes, within ``timeout`` seconds.
+
+    httpx's timeouts bound each read, not the whole exchange, so a server that drips its
+    headers a byte a second would hold an attempt forever: the request runs in a daemon thread
+    that is abandoned at the deadline (it ends when the server closes, or with the runner).
+    """
+    box: list[Outcome] = []
+    worker = threading.Thread(
+        target=lambda: box.append(_exchange(http, url, timeout, method, headers)),
+        name="request", daemon=True,
+    )
+    worker.start()
+    worker.join(timeout + _JOIN_SLACK)
+    if box:
+        return box[0]
+    return Outcome("timeout", timeout, detail=f"no complete response within {timeout:.2f}s")
+
+
+def _exchange(
+    http: httpx.Client, url: str, timeout: float, method: str,
+    headers: Mapping[str, str] | None,
+) -> Outcome:
     started = time.monotonic()
 
     def took() -> float:

@@ -11,6 +11,8 @@ from release_check.text import quoted
 
 BodyKind = Literal["any", "exact", "contains", "regex", "json"]
 _CLASS = re.compile(r"^([1-5])xx$", re.IGNORECASE)
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_STATUS = re.compile(r"^[0-9]{3}$")
 _MISSING = object()
 
 
@@ -39,12 +41,21 @@ class StatusMatch:
 
 def _code(item: object) -> int:
     text = str(item).strip()
-    if isinstance(item, bool) or not text.isdigit() or not 100 <= int(text) <= 599:
+    if isinstance(item, bool) or not _STATUS.match(text) or not 100 <= int(text) <= 599:
         raise ValueError(
             f"{quoted(str(item), 40)} is not an HTTP status (100..599), a list, or a class"
             " such as 2xx"
         )
     return int(text)
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """What makes a header unsendable, without echoing it (headers often carry tokens)."""
+    if not _TOKEN.match(name):
+        return "a header name must be a token of ASCII letters, digits and -"
+    if not (value.isascii() and value.isprintable()):
+        return "a header value must be printable ASCII"
+    return None
 
 
 def _pointer(document: Any, pointer: str) -> Any:

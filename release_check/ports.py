@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import psutil
 
 from release_check.errors import UsageError
+from release_check.text import printable
 
 _WILDCARDS = frozenset({"0.0.0.0", "::"})  # noqa: S104  (addresses compared, never bound)
 
@@ -51,8 +52,9 @@ class Listener:
 
 
 def _name(pid: int) -> str:
+    """The process's name, escaped: any process can rename itself to a terminal escape."""
     try:
-        return psutil.Process(pid).name()
+        return printable(psutil.Process(pid).name(), 40)
     except psutil.Error:
         return "unknown"
 

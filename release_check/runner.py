@@ -86,13 +86,15 @@ def _boot(
     app: App, target: Target, config: Config, record: Record, watcher: TreeWatcher
 ) -> None:
     """Wait for the socket, make sure it is the app's, and judge how it was bound."""
-    wait_listening(app, target, app.started + config.timeout, watcher, config.wrong_port_grace)
-    record.listening_s = app.elapsed()
-    record.listeners = confirm_owner(app, target)
+    while not record.listeners:
+        wait_listening(app, target, app.started + config.timeout, watcher,
+                       config.wrong_port_grace)
+        record.listening_s = app.elapsed()
+        record.listeners = confirm_owner(app, target)
     loopback = diagnose.loopback_only(app.label, record.listeners)
     if loopback and config.strict_bind:
         raise LoopbackOnly(loopback)
-    slow = diagnose.slow_boot(app.label, record.listening_s)
+    slow = diagnose.slow_boot(app.label, record.listening_s or 0.0)
     record.warnings += [w for w in (loopback, slow) if w]
 
 

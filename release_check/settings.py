@@ -16,7 +16,7 @@ from typing import Any
 from release_check.checks import parse_check
 from release_check.config_file import FileSettings
 from release_check.errors import ConfigError
-from release_check.matching import BodyMatch, Expectation, StatusMatch
+from release_check.matching import BodyMatch, Expectation, StatusMatch, header_problem
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"
@@ -25,7 +25,7 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 _PROCESS_TYPE = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST = re.compile(r"^[A-Za-z0-9._:%-]+$")
 DEFAULT_STATUS = StatusMatch(frozenset({200}), "200")
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_DIGITS = re.compile(r"^\s*[0-9]{1,5}\s*$")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def _megabytes(raw: str) -> float:
 
 
 def _port(raw: str) -> int:
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
+    if not _DIGITS.match(raw) or not 1 <= int(raw) <= 65535:
         raise ValueError(f"{_shown(raw)} is not a port number (1..65535)")
     return int(raw)
 
@@ -115,19 +115,20 @@ def _regex(raw: str) -> str:
 
 def _headers(raw: str) -> tuple[tuple[str, str], ...]:
     pairs = []
-    for item in re.split(r"[;\n]", raw):
-        if not item.strip():
-            continue
-        name, colon, value = item.partition(":")
-        if not colon or not _TOKEN.match(name.strip()):
-            raise ValueError(f"{_shown(item.strip())} is not a 'Name: value' header")
-        pairs.append((name.strip(), value.strip()))
+    items = [item for item in re.split(r"[;\n]", raw) if item.strip()]
+    for number, item in enumerate(items, start=1):
+        name, colon, value = (part.strip() for part in item.partition(":"))
+        problem = "it is not 'Name: value'" if not colon else header_problem(name, value)
+        if problem:
+            raise ValueError(f"header {number}: {problem}")
+        pairs.append((name, value))
     return tuple(pairs)
 
 
 def _header_value(raw: str) -> str:
-    if not raw.strip() or not raw.isprintable():
-        raise ValueError(f"{_shown(raw)} is not a header value")
+    problem = header_problem("Host", raw.strip()) if raw.strip() else "it is empty"
+    if problem:
+        raise ValueError(f"not a header value: {problem}")
     return raw.strip()
 
 
@@ -166,8 +167,8 @@ def _command(raw: str) -> str:
 
 
 def _file(raw: str) -> Path:
-    if not raw.strip():
-        raise ValueError("the path is empty")
+    if not raw.strip() or "\0" in raw:
+        raise ValueError("not a usable path")
     return Path(raw)
 
 

@@ -70,11 +70,17 @@ def wait_listening(
 
 
 def confirm_owner(app: App, target: Target) -> list[Listener]:
-    """The app's listeners serving the target; fail if the socket that answered is not its own."""
+    """The app's listeners serving the target; fail if the socket that answered is not its own.
+
+    An empty list means the listener vanished before it could be examined (the app bound,
+    then closed the port): the caller goes back to waiting.
+    """
     mine = serving(listeners_of(tree_of(app)), target)
     if mine:
         return mine
     ensure_alive(app, f"before listening on port {target.port}")
+    if not accepts(target, _CONNECT_TIMEOUT):
+        return []
     foreign = ", ".join(h.describe() for h in holders(target)) or "a process it cannot name"
     raise ForeignListener(
         f"port {target.port} answers, but no process of {app.label} listens on it"

@@ -99,7 +99,7 @@ def test_signal_to_the_runner_mid_boot_tears_down(tag: str, tmp_path: Path,
     runner.send_signal(signum)
     out, _ = runner.communicate(timeout=15)
     assert runner.returncode == 1
-    assert f"FAILED: interrupted by {signum.name}; the app was stopped" in out
+    assert f"FAILED: interrupted by {signum.name}; nothing it started is left running" in out
     assert alive(pids_in(pid_dir)) == []
 
 

@@ -35,6 +35,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--spew", type=int, default=0, help="bytes of output before binding")
     p.add_argument("--exit-after", type=float, help="exit 7 this long after binding")
     p.add_argument("--memory-mb", type=int, default=0, help="hold this much touched memory")
+    p.add_argument("--children", type=int, default=0, help="fork this many sleeping children")
+    p.add_argument("--zombies", type=int, default=0, help="leave this many unreaped children")
+    p.add_argument("--close-stdout", action="store_true", help="close fds 1 and 2, then serve")
+    p.add_argument("--unbind-after", type=float, help="listen without answering, then close")
+    p.add_argument("--request-marker", type=Path, help="touched when a request arrives")
+    p.add_argument("--sigterm-marker", type=Path, help="touched on SIGTERM, which is ignored")
     p.add_argument("--location")
     p.add_argument("--ignore-sigterm", action="store_true")
     p.add_argument("--grandchild", action="store_true")
@@ -72,6 +78,8 @@ def handler_for(args: argparse.Namespace) -> type[BaseHTTPRequestHandler]:
             if self.path != args.health_path:
                 self.reply(404, b"not found")
                 return
+            if args.request_marker is not None:
+                args.request_marker.touch()
             if args.hang:
                 time.sleep(3600)
             body = os.environ[args.body_env] if args.body_env else args.body
@@ -112,27 +120,58 @@ class IPv6Server(ThreadingHTTPServer):
     address_family = socket.AF_INET6
 
 
-def main() -> None:
-    args = parse()
-    record_pid(args.pid_dir, os.getpid(), "app")
+def set_up_processes(args: argparse.Namespace) -> None:
+    """Signal dispositions and the children the flags ask for, before booting."""
     if args.ignore_sigterm:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited by the children below
+    if args.sigterm_marker is not None:
+        signal.signal(signal.SIGTERM, lambda *_: args.sigterm_marker.touch())
     if args.grandchild:
         spawn_grandchild(args.pid_dir)
     if args.setsid_grandchild:
         spawn_setsid_grandchild(args.pid_dir)
+    for _ in range(args.children):
+        spawn_grandchild(args.pid_dir)
+    for _ in range(args.zombies):
+        if os.fork() == 0:
+            os._exit(0)
+
+
+def boot(args: argparse.Namespace) -> None:
+    """Print, wait, maybe give up, then serve (or pretend to)."""
     print("booting", flush=True)
-    args.ballast = b"x" * (args.memory_mb * 1024 * 1024)  # touched, so it is resident
     for _ in range(args.spew // 100):
         print("x" * 99)
+    args.ballast = b"x" * (args.memory_mb * 1024 * 1024)  # touched, so it is resident
     time.sleep(args.boot_delay)
     if args.exit_code is not None:
         print("last words: giving up", flush=True)
         sys.exit(args.exit_code)
-    if args.never_bind:
-        while True:
-            time.sleep(1)
+    while args.never_bind:
+        time.sleep(1)
+    if args.close_stdout:
+        os.close(1)
+        os.close(2)
+        sys.stdout = sys.stderr = Path(os.devnull).open("w")  # noqa: SIM115  (lives with the app)
+    if args.unbind_after is not None:
+        unbind_later(args.unbind_after)
     serve(args)
+
+
+def main() -> None:
+    args = parse()
+    record_pid(args.pid_dir, os.getpid(), "app")
+    set_up_processes(args)
+    boot(args)
+
+
+def unbind_later(seconds: float) -> None:
+    """Listen without ever accepting, then close the port and idle."""
+    listener = socket.create_server(("0.0.0.0", int(os.environ["PORT"])))
+    time.sleep(seconds)
+    listener.close()
+    while True:
+        time.sleep(1)
 
 
 if __name__ == "__main__":
