@@ -7,33 +7,17 @@ import pytest
 from release_check.health import poll_until_passing
 from release_check.http_check import Outcome
 from release_check.matching import BodyMatch, Expectation, StatusMatch
+from tests.fakes import FakeClock
 
 EXPECTED = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
 GOOD = Outcome("response", 0.01, status=200, body="OKAY")
 WARMING = Outcome("response", 0.01, status=503, body="starting")
 
 
-class FakeTime:
-    """A clock that only moves when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        """The current fake time."""
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        """Advance the clock."""
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_retries_until_a_response_passes() -> None:
     """Warming-up answers are retried; the first passing one ends the loop."""
     answers = iter([WARMING, WARMING, GOOD])
-    fake = FakeTime()
+    fake = FakeClock()
     polled = poll_until_passing(lambda _t: next(answers), EXPECTED, 10.0, 5.0,
                                 sleep=fake.sleep, clock=fake.clock)
     assert polled.last == GOOD
@@ -42,7 +26,7 @@ def test_retries_until_a_response_passes() -> None:
 
 def test_gives_up_at_the_deadline_with_the_last_outcome() -> None:
     """At the deadline the last failing outcome is returned, never slept past."""
-    fake = FakeTime()
+    fake = FakeClock()
     polled = poll_until_passing(lambda _t: WARMING, EXPECTED, 3.0, 5.0,
                                 sleep=fake.sleep, clock=fake.clock)
     assert polled.last == WARMING
@@ -52,7 +36,7 @@ def test_gives_up_at_the_deadline_with_the_last_outcome() -> None:
 
 def test_attempt_timeout_never_outlives_the_deadline() -> None:
     """Each attempt gets the request timeout, clipped to what is left of the deadline."""
-    fake = FakeTime()
+    fake = FakeClock()
     timeouts: list[float] = []
 
     def attempt(timeout: float) -> Outcome:
@@ -73,7 +57,7 @@ def test_an_exception_from_the_attempt_stops_at_once() -> None:
         calls.append(1)
         raise RuntimeError("app exited")
 
-    fake = FakeTime()
+    fake = FakeClock()
     with pytest.raises(RuntimeError, match="app exited"):
         poll_until_passing(attempt, EXPECTED, 10.0, 5.0, sleep=fake.sleep, clock=fake.clock)
     assert len(calls) == 1

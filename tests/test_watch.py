@@ -37,6 +37,7 @@ from release_check.watch_stats import (
     summarize,
 )
 from tests.conftest import RunCheck, clean_env
+from tests.fakes import FakeClock
 
 LOCAL = {"NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
 KINDS = {"refused", "timeout", "status", "body", "error"}
@@ -302,23 +303,6 @@ def test_tally_tracks_the_current_outage() -> None:
     assert status_text(tally, 3.4, 60, 3.5) == "3/60s  3 requests  2 failed  33.33%  DOWN 2.5s"
     tally.add(sample(4.0))
     assert tally.down_since is None
-
-
-class FakeClock:
-    """Time that moves only when slept on or when a request takes time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        """The current fake time."""
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        """Advance the clock."""
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def test_observe_makes_one_request_at_a_time_until_the_end() -> None:
