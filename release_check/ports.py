@@ -68,12 +68,23 @@ def resolve(host: str, port: int) -> Target:
     return Target(host, port, family, str(sockaddr[0]))
 
 
-def free_port(host: str) -> int:
-    """A port nothing listens on now, chosen by the kernel."""
-    target = resolve(host, 0)
-    with socket.socket(target.family, socket.SOCK_STREAM) as sock:
-        sock.bind((target.address, 0))
-        return int(sock.getsockname()[1])
+def local_target(host: str, port: int | None) -> Target:
+    """Resolve ``host``, which must be an address of this machine, and pick a port if none.
+
+    Binding port 0 proves the address is local (the app runs here, so the check connects
+    here) and, when no port is given, lets the kernel choose one nothing listens on.
+    """
+    probe = resolve(host, 0)
+    with socket.socket(probe.family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((probe.address, 0))
+        except OSError as error:
+            raise UsageError(
+                f"RELEASE_CHECK_HOST: {printable(host, 60)} is not an address of this machine"
+                f" ({error.strerror}): the app runs here, so the check connects here"
+            ) from None
+        chosen = int(sock.getsockname()[1])
+    return Target(host, port or chosen, probe.family, probe.address)
 
 
 def accepts(target: Target, timeout: float) -> bool:

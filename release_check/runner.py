@@ -14,7 +14,7 @@ from release_check.console import Console
 from release_check.envfile import app_environment
 from release_check.errors import Interrupted, LoopbackOnly, NotHealthy, OverMemory, PortInUse
 from release_check.matching import Expectation
-from release_check.ports import Target, accepts, free_port, holders, resolve
+from release_check.ports import Target, accepts, holders, local_target
 from release_check.probing import Attempt, CheckResult, Stopped, check_all, request_headers
 from release_check.procfile import command_for
 from release_check.record import Record
@@ -43,7 +43,7 @@ def boot_command(config: Config) -> tuple[str, str]:
 
 def target_for(config: Config) -> Target:
     """Where the app must listen; fail at once if something already does."""
-    target = resolve(config.host, config.port or free_port(config.host))
+    target = local_target(config.host, config.port)
     if accepts(target, 1.0):
         held = ", ".join(h.describe() for h in holders(target)) or "a process it cannot name"
         raise PortInUse(

@@ -307,11 +307,11 @@ def skip_requested(environ: Mapping[str, str]) -> bool:
         raise ConfigError([f"{ENV_PREFIX}SKIP: {error}"]) from None
 
 
-def _conflicts(values: Mapping[str, Any]) -> list[str]:
-    """Body matchers of the single check exclude each other."""
-    given = [BY_KEY[key].env for key in ("body_contains", "body_regex") if values.get(key)]
+def _conflicts(values: Mapping[str, Any], sources: Mapping[str, str]) -> list[str]:
+    """Body matchers of the single check exclude each other; name where each was given."""
+    given = [sources[key] for key in ("body_contains", "body_regex") if values.get(key)]
     if values.get("expected_body", "OKAY") != "OKAY":
-        given.insert(0, BY_KEY["expected_body"].env)
+        given.insert(0, sources["expected_body"])
     if len(given) < 2:
         return []
     return [f"{' and '.join(given)}: give only one body matcher"]
@@ -342,7 +342,8 @@ def load(
         except ValueError as error:
             problems.append(f"{source}: {error}")
     values["checks"], check_problems = _checks(file)
-    problems += check_problems + _conflicts(values)
+    sources = {setting.field: source for setting, (_, source) in chosen.items()}
+    problems += check_problems + _conflicts(values, sources)
     if problems:
         raise ConfigError(problems)
     return Config(**values)

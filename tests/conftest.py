@@ -14,6 +14,13 @@ from pathlib import Path
 
 import psutil
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples every run, so a red build always means a reproducible bug;
+# local runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 APPS = Path(__file__).parent / "apps"
 FIXTURE_APP = APPS / "fixture_app.py"

@@ -17,6 +17,8 @@ BAD_SETTINGS = [
     ("RELEASE_CHECK_EXPECTED_STATUS", "OK"),
     ("RELEASE_CHECK_PROCESS_TYPE", "release"),
     ("RELEASE_CHECK_HOST", "not a host"),
+    ("RELEASE_CHECK_HOST", "1"),
+    ("RELEASE_CHECK_HOST", "192.0.2.1"),
     ("RELEASE_CHECK_SKIP", "perhaps"),
 ]
 

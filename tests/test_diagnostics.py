@@ -168,6 +168,15 @@ def test_report_holds_no_environment_values(release_check: RunCheck, tmp_path: P
     assert "sk_live_abcdef123456" not in report.read_text()
 
 
+@pytest.mark.slow
+def test_slow_booting_app_gets_the_r10_warning(release_check: RunCheck) -> None:
+    """A real app that takes 46 s to bind passes with a warning about Heroku's R10 limit."""
+    result = release_check("-q", env=web("--boot-delay", "46", TIMEOUT="60"), timeout=90)
+    assert result.code == 0, result.out
+    assert "warning: web took 46." in result.out
+    assert "R10 kills a web dyno" in result.out
+
+
 def test_slow_boot_warns_past_75_percent_of_r10() -> None:
     """Listening after more than 45 s of Heroku's 60 s R10 limit is a warning."""
     assert slow_boot("web", 44.0) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from pathlib import Path
@@ -64,3 +65,15 @@ def test_configuration_examples_parse(tmp_path: Path) -> None:
     config = load({}, {}, file=locate(None, str(tmp_path / "Procfile")))
     assert [e.body.kind for e in config.expectations()] == ["exact", "contains", "regex", "json",
                                                             "any"]
+
+
+def test_every_test_has_a_one_line_docstring() -> None:
+    """Each test states, in one line, the behaviour it pins."""
+    missing = []
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                doc = ast.get_docstring(node) or ""
+                if not doc.strip() or "\n" in doc.strip():
+                    missing.append(f"{path.name}::{node.name}")
+    assert missing == []

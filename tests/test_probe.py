@@ -14,7 +14,7 @@ import pytest
 from release_check.health import poll_until_passing
 from release_check.http_check import Expectation, Outcome
 from release_check.matching import BodyMatch, StatusMatch
-from release_check.ports import free_port
+from release_check.ports import local_target
 from tests.conftest import FIXTURE_APP, RunCheck, clean_env
 
 OKAY = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))
@@ -25,7 +25,7 @@ LOCAL = {"NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
 @contextmanager
 def fixture_app(tag: str, *flags: str) -> Iterator[int]:
     """Start the fixture app on a free 127.0.0.1 port with ``flags``; yield the port; stop it."""
-    port = free_port("127.0.0.1")
+    port = local_target("127.0.0.1", None).port
     process = subprocess.Popen(
         [sys.executable, str(FIXTURE_APP), "--bind", "127.0.0.1", *flags],
         env=clean_env(tag, {"PORT": str(port)}),
@@ -130,7 +130,7 @@ def test_proxy_variables_are_honoured(release_check: RunCheck, tag: str) -> None
 
 def test_credentials_in_the_url_are_never_printed(release_check: RunCheck) -> None:
     """A user and password in the URL are left out of every line the probe prints."""
-    port = free_port("127.0.0.1")
+    port = local_target("127.0.0.1", None).port
     url = f"http://deployer:hunter2@127.0.0.1:{port}/health_check"
     result = release_check("probe", url, "--timeout", "0.5", env=LOCAL)
     assert result.code == 1

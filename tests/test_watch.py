@@ -23,7 +23,7 @@ import pytest
 
 from release_check.http_check import Expectation, Outcome
 from release_check.matching import BodyMatch, StatusMatch
-from release_check.ports import free_port
+from release_check.ports import local_target
 from release_check.watch import observe
 from release_check.watch_display import LiveStatus, status_text, summary_lines
 from release_check.watch_stats import (
@@ -47,7 +47,7 @@ class Restartable:
     """A stdlib server on a fixed 127.0.0.1 port that can be stopped and started again."""
 
     def __init__(self, delay: float = 0.0) -> None:
-        self.port = free_port("127.0.0.1")
+        self.port = local_target("127.0.0.1", None).port
         self.hits = 0
         self._delay = delay
         self._server: ThreadingHTTPServer | None = None
