@@ -66,9 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _epilog() -> str | None:
-    if not SUBCOMMANDS:
-        return None
+def _epilog() -> str:
     return f"subcommands: {', '.join(SUBCOMMANDS)} (see release-check SUBCOMMAND --help)"
 
 
