@@ -1,5 +1,5 @@
 """``python -m release_check``."""
 
-from release_check.cli import main
+from release_check.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -14,6 +14,7 @@ from typing import IO, cast
 from release_check.console import Console
 from release_check.oscompat import become_subreaper
 from release_check.pump import OutputPump
+from release_check.wakeup import Wakeup
 
 
 def _shell() -> str:
@@ -49,6 +50,7 @@ class App:
     label: str
     process: subprocess.Popen[bytes]
     pump: OutputPump
+    wakeup: Wakeup
     started: float
     adopted: bool
 
@@ -68,9 +70,10 @@ class App:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        pump = OutputPump(cast(IO[bytes], process.stdout), label, console)
+        wakeup = Wakeup(process.pid)
+        pump = OutputPump(cast(IO[bytes], process.stdout), label, console, wakeup.nudge)
         pump.start()
-        return cls(label, process, pump, started, adopted)
+        return cls(label, process, pump, wakeup, started, adopted)
 
     @property
     def pid(self) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import NoReturn
 
 from release_check import __version__
 from release_check.argparsing import Parser
@@ -170,6 +172,20 @@ def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: 
             print(f"release-check: error: {line}", file=sys.stderr)
         return error
     return None
+
+
+def entry() -> NoReturn:
+    """The console script and ``python -m release_check``: run, flush, exit at once.
+
+    By then every process has been stopped and every file written; what is left is the
+    interpreter's own shutdown (module teardown, garbage collection), 25-40 ms that every
+    release would otherwise wait for (docs/performance.md).
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

@@ -6,7 +6,6 @@ Looked for beside the Procfile; ``release-check.toml`` wins when both exist, and
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,8 @@ class FileSettings:
 
 
 def _table(path: Path) -> Mapping[str, Any]:
+    import tomllib  # noqa: PLC0415  (8 ms that runs without a config file should not pay)
+
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from tenacity import RetryCallState, Retrying, retry_if_result, wait_exponential, wait_fixed
+from typing import TYPE_CHECKING
 
 from release_check.http_check import Expectation, Outcome, passes
 
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
+
 _MIN_ATTEMPT = 0.05  # the last attempt before the deadline still gets a moment to answer
-_BACKOFF = wait_exponential(multiplier=0.02, min=0.02, max=0.5)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,11 @@ def poll_until_passing(
     Waits grow from 20 ms to 0.5 s (or are ``interval`` seconds each, when given) and never
     overshoot the deadline.
     """
-    backoff = _BACKOFF if interval is None else wait_fixed(interval)
+    # Imported here: the runner loads tenacity in the background while the app boots.
+    from tenacity import Retrying, retry_if_result, wait_exponential, wait_fixed  # noqa: PLC0415
+
+    backoff = (wait_exponential(multiplier=0.02, min=0.02, max=0.5) if interval is None
+               else wait_fixed(interval))
 
     def wait(state: RetryCallState) -> float:
         return max(0.0, min(backoff(state), deadline - clock()))

@@ -37,7 +37,7 @@ class LiveTarget:
 
     def client(self) -> httpx.Client:
         """A client that honours proxy variables and follows redirects only when asked."""
-        return http_check.client(trust_env=True, follow_redirects=self.follow_redirects)
+        return http_check.client(internet=True, follow_redirects=self.follow_redirects)
 
 
 def _setting_parser(field: str) -> Callable[[str], Any]:

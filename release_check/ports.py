@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import psutil
 
+from release_check import oscompat
 from release_check.errors import UsageError
 from release_check.text import printable
 
@@ -108,16 +109,26 @@ def _covers(listener_ip: str, address: str) -> bool:
 
 
 def listeners_of(procs: Iterable[psutil.Process]) -> list[Listener]:
-    """The listening TCP sockets of the given processes."""
+    """The listening TCP sockets of the given processes (one netlink query on Linux)."""
+    table = oscompat.listening_sockets()
     found: list[Listener] = []
     for proc in procs:
-        try:
-            conns = proc.net_connections(kind="inet")
-        except psutil.Error:
+        inodes = oscompat.socket_inodes(proc.pid) if table is not None else None
+        if table is None or inodes is None:
+            found += _psutil_listeners(proc)
             continue
-        found += [Listener(c.laddr.ip, c.laddr.port, proc.pid)
-                  for c in conns if c.status == psutil.CONN_LISTEN and c.laddr]
+        found += [Listener(*table[inode], proc.pid) for inode in inodes if inode in table]
     return found
+
+
+def _psutil_listeners(proc: psutil.Process) -> list[Listener]:
+    """The portable way: psutil reads the whole socket table for each process."""
+    try:
+        conns = proc.net_connections(kind="inet")
+    except psutil.Error:
+        return []
+    return [Listener(c.laddr.ip, c.laddr.port, proc.pid)
+            for c in conns if c.status == psutil.CONN_LISTEN and c.laddr]
 
 
 def serving(listeners: Iterable[Listener], target: Target) -> list[Listener]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from release_check.health import Polled, poll_until_passing
@@ -35,6 +33,8 @@ class CheckResult:
 
 def router_headers() -> dict[str, str]:
     """What Heroku's router adds in front of a dyno, so force-SSL apps answer, not redirect."""
+    import uuid  # noqa: PLC0415  (only runs with router headers pay for it)
+
     return {
         "X-Forwarded-Proto": "https",
         "X-Forwarded-Port": "443",
@@ -70,6 +70,12 @@ def check_all(
 
     if len(expectations) == 1:
         return [one(expectations[0])]
+    from concurrent.futures import (  # noqa: PLC0415  (only several checks need a pool)
+        FIRST_EXCEPTION,
+        ThreadPoolExecutor,
+        wait,
+    )
+
     pool = ThreadPoolExecutor(max_workers=len(expectations), thread_name_prefix="check")
     try:
         futures = [pool.submit(one, expected) for expected in expectations]

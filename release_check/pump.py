@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import IO
 
 from release_check.console import Console
@@ -19,10 +20,13 @@ class OutputPump:
     a line longer than MAX_LINE_BYTES is relayed in pieces, so memory stays bounded.
     """
 
-    def __init__(self, stream: IO[bytes], label: str, console: Console) -> None:
+    def __init__(
+        self, stream: IO[bytes], label: str, console: Console, on_line: Callable[[], None]
+    ) -> None:
         self._stream = stream
         self._label = label
         self._console = console
+        self._on_line = on_line
         self._tail: deque[str] = deque(maxlen=TAIL_LINES)
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"pump-{label}", daemon=True)
@@ -38,6 +42,7 @@ class OutputPump:
                 with self._lock:
                     self._tail.append(text)
                 self._console.app_line(self._label, text)
+                self._on_line()
         except (OSError, ValueError):
             return  # the pipe was closed under us at teardown: nothing left to drain
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
-
-import httpx
+from typing import TYPE_CHECKING
 
 from release_check import diagnose, http_check
 from release_check.app import App
@@ -28,7 +27,11 @@ from release_check.waiting import (
     wait_listening,
     watchful_sleep,
 )
+from release_check.warmup import HttpWarmup
 from release_check.watcher import TreeWatcher
+
+if TYPE_CHECKING:
+    import httpx
 
 _PUMP_DRAIN = 1.0
 
@@ -63,18 +66,19 @@ def run(
     target = target_for(config)
     record.port = target.port
     console.detail(f"booting {source} with PORT={target.port}")
-    with http_check.client() as http:
-        app = App.start(config.process_type, command, target.port, env, console)
-        watcher = TreeWatcher(app, target)
-        watcher.start()
-        try:
-            _boot(app, target, config, record, watcher)
-            _probe(app, target, config, http, record)
-            stay_up(app, config.uptime)
-            record.uptime_s = config.uptime
-        finally:
-            with guard.shield():
-                _wind_down(app, watcher, config, record)
+    warmup = HttpWarmup()
+    app = App.start(config.process_type, command, target.port, env, console)
+    watcher = TreeWatcher(app, target)
+    watcher.start()
+    try:
+        _boot(app, target, config, record, watcher)
+        _probe(app, target, config, warmup.client(), record)
+        stay_up(app, config.uptime)
+        record.uptime_s = config.uptime
+    finally:
+        with guard.shield():
+            _wind_down(app, watcher, config, record)
+            warmup.close()
     if guard.received is not None:
         raise Interrupted(guard.received)
     over = diagnose.over_memory(config.process_type, record.peak, config.max_memory_mb)
@@ -140,6 +144,7 @@ def _wind_down(app: App, watcher: TreeWatcher, config: Config, record: Record) -
     record.listeners = record.listeners or watcher.listeners
     record.shutdown = stop_tree(app, config.shutdown_grace)
     app.pump.finish(_PUMP_DRAIN)
+    app.wakeup.close()
     record.tail = app.pump.tail()
     ignored = diagnose.ignored_sigterm(app.label, record.shutdown, config.shutdown_grace)
     record.warnings += [ignored] if ignored else []

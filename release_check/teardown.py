@@ -19,7 +19,7 @@ from release_check.app import App, kill_group
 from release_check.oscompat import reap_adopted_children
 
 _KILL_WAIT = 5.0
-_POLL = 0.01
+_FIRST_POLL, _MAX_POLL = 0.001, 0.02  # most trees exit within milliseconds of SIGTERM
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,13 @@ def _finished(proc: psutil.Process) -> bool:
 def _wait(procs: list[psutil.Process], app: App, timeout: float) -> list[psutil.Process]:
     """Wait until the root and ``procs`` finished or ``timeout`` passed; return the rest."""
     deadline = time.monotonic() + timeout
+    pause = _FIRST_POLL
     while True:
         alive = [p for p in procs if not _finished(p)]
         if (not alive and app.exit_code() is not None) or time.monotonic() >= deadline:
             return alive
-        time.sleep(_POLL)
+        time.sleep(pause)
+        pause = min(pause * 2, _MAX_POLL)
 
 
 def stop_tree(app: App, grace: float) -> Shutdown:

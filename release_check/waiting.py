@@ -12,7 +12,7 @@ from release_check.errors import AppExited, ForeignListener, NotHealthy, WrongPo
 from release_check.ports import Listener, Target, accepts, holders, listeners_of, serving
 from release_check.watcher import TreeWatcher, tree_of
 
-POLL_INTERVAL = 0.01  # crash and readiness are both noticed within about 10 ms
+POLL_INTERVAL = 0.02  # the socket is probed at least this often; exits and output wake sooner
 _CONNECT_TIMEOUT = 1.0
 
 
@@ -31,7 +31,7 @@ def watchful_sleep(app: App, stop: threading.Event | None = None) -> Callable[[f
         while app.exit_code() is None and (left := wake - time.monotonic()) > 0:
             if stop is not None and stop.is_set():
                 return
-            time.sleep(min(left, POLL_INTERVAL))
+            app.wakeup.wait(min(left, POLL_INTERVAL), output=False)
 
     return sleep
 
@@ -66,7 +66,7 @@ def wait_listening(
             raise WrongPort(diagnose.wrong_port(app.label, target.port, watcher.listeners))
         if time.monotonic() >= deadline:
             raise _never_listened(app, target, watcher)
-        time.sleep(POLL_INTERVAL)
+        app.wakeup.wait(POLL_INTERVAL, output=True)
 
 
 def confirm_owner(app: App, target: Target) -> list[Listener]:

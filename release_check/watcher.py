@@ -18,7 +18,7 @@ from release_check.app import App
 from release_check.ports import Listener, Target, listeners_of, serving
 from release_check.teardown import app_tree
 
-WALK_INTERVAL = 0.5
+WALK_INTERVAL = 1.0
 MemoryKind = Literal["pss", "rss"]
 
 
@@ -80,13 +80,10 @@ class TreeWatcher:
             self.sample()
 
     def sample(self) -> None:
-        """Walk the tree once now."""
-        procs = tree_of(self._app)
+        """Walk the tree once now: its memory, and the sockets it listens on."""
+        procs = self._sample_memory()
         if not procs:
             return
-        memory = measure(procs)
-        if self.peak is None or memory.bytes > self.peak.bytes:
-            self.peak = memory
         listeners = listeners_of(procs)
         elsewhere = bool(listeners) and not serving(listeners, self._target)
         if elsewhere and self._elsewhere_since is None:
@@ -95,14 +92,22 @@ class TreeWatcher:
             self._elsewhere_since = None
         self.listeners = listeners
 
+    def _sample_memory(self) -> list[psutil.Process]:
+        procs = tree_of(self._app)
+        if procs:
+            memory = measure(procs)
+            if self.peak is None or memory.bytes > self.peak.bytes:
+                self.peak = memory
+        return procs
+
     def elsewhere_for(self) -> float:
         """Seconds the app has listened on other ports but not the target (0 if it has not)."""
         since = self._elsewhere_since
         return 0.0 if since is None else time.monotonic() - since
 
     def stop(self) -> None:
-        """Stop sampling, after one last sample so a late peak is not missed."""
+        """Stop sampling, after one last memory sample so a late peak is not missed."""
         self._stop.set()
         self._thread.join()
         if self._app.exit_code() is None:
-            self.sample()
+            self._sample_memory()
