@@ -1,6 +1,6 @@
 """Watch the app's process tree from a thread: peak memory and the sockets it listens on.
 
-The wait loop polls a socket every 10 ms; walking the tree with psutil costs far more, so it
+The wait loop probes a socket every 20 ms at most; walking the tree costs far more, so it
 happens here, every WALK_INTERVAL, off the loop's path.
 """
 
