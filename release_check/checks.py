@@ -11,6 +11,7 @@ from release_check.matching import (
     Expectation,
     StatusMatch,
     header_problem,
+    path_problem,
 )
 
 _MATCHERS = ("body", "contains", "regex", "json")
@@ -48,8 +49,9 @@ def _headers(table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def _path(table: Mapping[str, Any]) -> str:
     path = table.get("path")
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise ValueError("path is required and must start with /")
+    problem = "is required" if path is None else path_problem(path)
+    if problem or not isinstance(path, str):
+        raise ValueError(f"path {problem}")
     return path
 
 

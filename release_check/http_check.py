@@ -6,6 +6,7 @@ httpx exceptions map to outcome kinds as follows::
     httpx.ConnectError (anything else)        -> "connect-error"
     httpx.TimeoutException and subclasses     -> "timeout"
     any other httpx.HTTPError (protocol, read) -> "error"
+    httpx.InvalidURL, UnicodeError (a request that cannot be sent) -> "error"
     a response (any status)                   -> "response"
 """
 
@@ -118,7 +119,9 @@ def _exchange(
         return Outcome(kind, took(), detail=str(error))
     except httpx.TimeoutException:
         return Outcome("timeout", took(), detail=f"no response within {timeout:.2f}s")
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as error:
+        # InvalidURL and UnicodeError (a header that is not ASCII) are not HTTPErrors, but in
+        # this thread anything unreported would read as a timeout.
         return Outcome("error", took(), detail=f"{type(error).__name__}: {error}")
     return Outcome(
         "response",

@@ -58,6 +58,15 @@ def header_problem(name: str, value: str) -> str | None:
     return None
 
 
+def path_problem(path: object) -> str | None:
+    """What makes ``path`` unusable as a request path (httpx refuses spaces and controls)."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        return "must start with /"
+    if any(char.isspace() or not char.isprintable() for char in path):
+        return "must contain no spaces or control characters"
+    return None
+
+
 def _pointer(document: Any, pointer: str) -> Any:
     """RFC 6901 JSON Pointer lookup; _MISSING where the document has no such member."""
     if pointer == "":

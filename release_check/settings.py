@@ -16,7 +16,7 @@ from typing import Any
 from release_check.checks import parse_check
 from release_check.config_file import FileSettings
 from release_check.errors import ConfigError
-from release_check.matching import BodyMatch, Expectation, StatusMatch, header_problem
+from release_check.matching import BodyMatch, Expectation, StatusMatch, header_problem, path_problem
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"
@@ -133,8 +133,9 @@ def _header_value(raw: str) -> str:
 
 
 def _path(raw: str) -> str:
-    if not raw.startswith("/") or any(c.isspace() or not c.isprintable() for c in raw):
-        raise ValueError(f"{_shown(raw)} must start with / and contain no spaces")
+    problem = path_problem(raw)
+    if problem:
+        raise ValueError(f"{_shown(raw)} {problem}")
     return raw
 
 

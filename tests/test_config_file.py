@@ -114,6 +114,8 @@ def test_checks_are_parsed(tmp_path: Path) -> None:
     ('path = "/a"\nregex = "("', "not a valid regex"),
     ('path = "/a"\nbdy = "x"', "unknown key 'bdy'"),
     ('path = "/a"\njson = "ok"', "table of JSON Pointer"),
+    ('path = "/a b"', "no spaces"),
+    ('path = "/a"\nheaders = { X-A = "caf\u00e9" }', "printable ASCII"),
 ])
 def test_bad_check_names_its_number(tmp_path: Path, table: str, says: str) -> None:
     """Each bad [[checks]] table is reported with its position and what is wrong."""

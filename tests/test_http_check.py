@@ -106,3 +106,10 @@ def test_hostile_body_is_escaped_in_the_explanation() -> None:
     assert "\x1b" not in text
     assert "\n" not in text
     assert "\\x1b[2J\\x0arelease-check: PASSED" in text
+
+
+def test_unsendable_request_is_an_error_outcome() -> None:
+    """A request httpx refuses to build (a non-ASCII header) is reported, not raised."""
+    outcome = fetch(answer(200, b"OKAY"), URL, 5, headers={"X-Name": "caf\u00e9"})
+    assert outcome.kind == "error"
+    assert "UnicodeEncodeError" in outcome.detail
