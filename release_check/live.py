@@ -93,11 +93,13 @@ def _checked_url(raw: str) -> str:
 
 
 def shown_url(raw: str) -> str:
-    """The URL as it may appear in a log: any user and password removed, escaped, capped."""
+    """The URL as it may appear in a log: no user, password or query (tokens live there)."""
     try:
-        cleaned = str(httpx.URL(raw).copy_with(userinfo=b""))
+        url = httpx.URL(raw)
+        cleaned = str(url.copy_with(userinfo=b"", query=None, fragment=None))
+        cleaned += "?…" if url.query else ""
     except httpx.InvalidURL:
-        cleaned = _USERINFO.sub("//", raw)
+        cleaned = _USERINFO.sub("//", raw).split("?", 1)[0]
     return printable(cleaned, 200)
 
 

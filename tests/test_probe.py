@@ -129,13 +129,14 @@ def test_proxy_variables_are_honoured(release_check: RunCheck, tag: str) -> None
 
 
 def test_credentials_in_the_url_are_never_printed(release_check: RunCheck) -> None:
-    """A user and password in the URL are left out of every line the probe prints."""
+    """A user, a password and a query token in the URL are left out of every printed line."""
     port = local_target("127.0.0.1", None).port
-    url = f"http://deployer:hunter2@127.0.0.1:{port}/health_check"
+    url = f"http://deployer:hunter2@127.0.0.1:{port}/health_check?token=s3cr3t-t0k"
     result = release_check("probe", url, "--timeout", "0.5", env=LOCAL)
     assert result.code == 1
-    assert f"127.0.0.1:{port}/health_check" in result.out
+    assert f"127.0.0.1:{port}/health_check?…" in result.out
     assert "hunter2" not in result.out + result.err
+    assert "s3cr3t-t0k" not in result.out + result.err
 
 
 @pytest.mark.parametrize(
