@@ -147,8 +147,8 @@ def explain(outcome: Outcome, expected: Expectation) -> str:
         return f"{expected.request}: {_no_response(outcome)} (expected {expected.describe()})"
     got = f"{expected.request} -> {outcome.status} {quoted(outcome.body.strip())}"
     if outcome.status is not None and 300 <= outcome.status < 400:
-        where = quoted(outcome.location, 200) if outcome.location else "nowhere"
-        got += f", a redirect to {where} (redirects are not followed)"
+        got += (f", a redirect to {quoted(outcome.location, 200)} (redirects are not followed)"
+                if outcome.location else ", a redirect with no Location header")
     why = expected.body.mismatch(outcome.body) if outcome.status in expected.status else None
     if why and expected.body.kind == "json":
         got += f" ({why})"

@@ -113,3 +113,10 @@ def test_unsendable_request_is_an_error_outcome() -> None:
     outcome = fetch(answer(200, b"OKAY"), URL, 5, headers={"X-Name": "caf\u00e9"})
     assert outcome.kind == "error"
     assert "UnicodeEncodeError" in outcome.detail
+
+
+def test_redirect_without_location_says_so() -> None:
+    """A 3xx with no Location is named as such, not as a redirect that was not followed."""
+    outcome = fetch(answer(302, b""), URL, 5)
+    assert explain(outcome, EXPECTED) == (
+        'GET /health_check -> 302 "", a redirect with no Location header, expected 200 "OKAY"')
