@@ -24,7 +24,10 @@ def report_path(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
     """Where to write the report, read before anything else so even usage errors are reported."""
     parser = Parser(add_help=False)
     parser.add_argument("--report")
-    known, _ = parser.parse_known_args(argv)
+    try:
+        known, _ = parser.parse_known_args(argv)
+    except UsageError:
+        return None  # the main parse has reported it; there is no path to write to
     raw = known.report if known.report is not None else environ.get(REPORT_VARIABLE, "")
     return Path(raw) if raw else None
 

@@ -89,3 +89,12 @@ def test_help_lists_every_flag_with_its_variable(release_check: RunCheck) -> Non
                            ("--expected-body", "RELEASE_CHECK_EXPECTED_BODY")]:
         assert flag in result.out
         assert variable in result.out
+
+
+def test_report_flag_without_a_value_is_one_line(release_check: RunCheck) -> None:
+    """--report with no path is a usage error, not a traceback."""
+    result = release_check("--report")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "release-check: error: argument --report: expected one argument"
+        " (see release-check --help)")

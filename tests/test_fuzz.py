@@ -84,3 +84,21 @@ def test_fuzzed_cli(environ: dict[str, str], tag: str, tmp_path: Path) -> None:
     assert "Traceback" not in done.stdout + done.stderr
     for line in done.stderr.splitlines():
         assert line.startswith("release-check: error: "), line
+
+
+FLAGS = [s.flag for s in SETTINGS if s.has_flag] + ["-q", "-v", "--version", "--bogus", "probe",
+                                                    "watch", "--report=", "--config"]
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(argv=st.lists(st.one_of(st.sampled_from(FLAGS), RAW.filter(lambda v: "\x00" not in v)),
+                     max_size=5))
+def test_fuzzed_argv(argv: list[str], tag: str, tmp_path: Path) -> None:
+    """Any command line exits 0, 1 or 2 with no traceback, whatever its flags and values."""
+    env = clean_env(tag, {"RELEASE_CHECK_WEB_COMMAND": "exit 0", "RELEASE_CHECK_TIMEOUT": "5"})
+    done = subprocess.run([sys.executable, "-m", "release_check", *argv], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode in {0, 1, 2}, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
