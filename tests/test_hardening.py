@@ -321,5 +321,6 @@ def test_reliability_doc_lists_every_scenario() -> None:
     doc = (REPO / "docs" / "reliability.md").read_text()
     listed = re.findall(r"^\| `([a-z0-9-]+)` \|", doc, re.M)
     scenarios = ([f"hostile-{m}" for m in HOSTILE_SCENARIOS] + MISBEHAVING + SIGNAL_SCENARIOS
-                 + OUTPUT_SCENARIOS + ["fuzzed-settings", "fuzzed-config-file", "fuzzed-cli"])
+                 + OUTPUT_SCENARIOS
+                 + ["fuzzed-settings", "fuzzed-config-file", "fuzzed-cli", "fuzzed-argv"])
     assert sorted(listed) == sorted(scenarios)
