@@ -39,14 +39,14 @@ def app_tree(app: App) -> list[psutil.Process]:
     try:
         anchor = psutil.Process(os.getpid() if app.adopted else app.pid)
         return [p for p in anchor.children(recursive=True) if p.pid != app.pid]
-    except psutil.NoSuchProcess:
+    except psutil.Error:  # gone already, or unreadable: the process group is still signalled
         return []
 
 
 def _signal_all(procs: list[psutil.Process], app: App, signum: int) -> None:
     kill_group(app.pid, signum)
     for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess):
+        with contextlib.suppress(psutil.Error):  # gone, or became another user's (setuid)
             proc.send_signal(signum)
     if app.exit_code() is None:
         app.process.send_signal(signum)
