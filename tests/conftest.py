@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -116,6 +117,17 @@ def no_leftover_processes(tag: str) -> Iterator[None]:
     for proc in left:
         proc.kill()
     assert not left, f"processes outlived the test: {[p.pid for p in left]}"
+
+
+def interrupt_when(process: subprocess.Popen[str], ready: Callable[[], None]) -> tuple[str, str]:
+    """Once ``ready()`` returns, SIGINT ``process`` and collect its output; never leak it."""
+    try:
+        ready()
+        process.send_signal(signal.SIGINT)
+        return process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
 
 
 def pids_in(pid_dir: Path) -> list[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from release_check.health import poll_until_passing
 from release_check.http_check import Expectation, Outcome
 from release_check.matching import BodyMatch, StatusMatch
 from release_check.ports import local_target
-from tests.conftest import FIXTURE_APP, RunCheck, clean_env
+from tests.conftest import FIXTURE_APP, RunCheck, clean_env, interrupt_when
 
 OKAY = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))
 # A proxy inherited from the environment must not carry requests meant for 127.0.0.1.
@@ -199,14 +198,12 @@ def test_interrupted_probe_fails_cleanly(tag: str) -> None:
             [sys.executable, "-m", "release_check", "probe", health_url(port), "--timeout", "60"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(tag, LOCAL),
         )
-        try:
+
+        def probing() -> None:
             assert process.stdout is not None
             assert "probing GET" in process.stdout.readline()
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
-        finally:
-            process.kill()
-            process.wait()
+
+        out, err = interrupt_when(process, probing)
     assert process.returncode == 1
     assert "FAILED: interrupted by SIGINT after" in out
     assert "Traceback" not in err

@@ -8,7 +8,6 @@ import json
 import os
 import pty
 import re
-import signal
 import subprocess
 import sys
 import termios
@@ -36,7 +35,7 @@ from release_check.watch_stats import (
     percentile,
     summarize,
 )
-from tests.conftest import RunCheck, clean_env
+from tests.conftest import RunCheck, clean_env, interrupt_when
 from tests.fakes import FakeClock
 
 LOCAL = {"NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
@@ -405,13 +404,7 @@ def test_interrupted_watch_still_reports(tag: str, server: Restartable, tmp_path
          "--interval", "0.05", "--json", str(summary_file)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(tag, LOCAL),
     )
-    try:
-        wait_for(lambda: server.hits >= 3)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-    finally:
-        process.kill()
-        process.wait()
+    out, err = interrupt_when(process, lambda: wait_for(lambda: server.hits >= 3))
     assert process.returncode == 1
     assert "release-check: summary of GET" in out
     assert "FAILED: interrupted by SIGINT after" in out
