@@ -138,6 +138,11 @@ def serving(listeners: Iterable[Listener], target: Target) -> list[Listener]:
     ]
 
 
+def held_by(target: Target) -> str:
+    """Who else listens where the target points, for a failure message."""
+    return ", ".join(h.describe() for h in holders(target)) or "a process it cannot name"
+
+
 def holders(target: Target) -> list[Listener]:
     """Every process on the machine listening where the target points, as far as visible."""
     try:

@@ -13,7 +13,7 @@ from release_check.console import Console
 from release_check.envfile import app_environment
 from release_check.errors import Interrupted, LoopbackOnly, NotHealthy, OverMemory, PortInUse
 from release_check.matching import Expectation
-from release_check.ports import Target, accepts, holders, local_target
+from release_check.ports import Target, accepts, held_by, local_target
 from release_check.probing import Attempt, CheckResult, Stopped, check_all, request_headers
 from release_check.procfile import command_for
 from release_check.record import Record
@@ -48,9 +48,8 @@ def target_for(config: Config) -> Target:
     """Where the app must listen; fail at once if something already does."""
     target = local_target(config.host, config.port)
     if accepts(target, 1.0):
-        held = ", ".join(h.describe() for h in holders(target)) or "a process it cannot name"
         raise PortInUse(
-            f"port {target.port} on {target.address} is already in use by {held}"
+            f"port {target.port} on {target.address} is already in use by {held_by(target)}"
             " before the app started; a server that is not the app would answer the check"
         )
     return target

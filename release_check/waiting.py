@@ -9,7 +9,7 @@ from collections.abc import Callable
 from release_check import diagnose
 from release_check.app import App, describe_exit
 from release_check.errors import AppExited, ForeignListener, NotHealthy, WrongPort
-from release_check.ports import Listener, Target, accepts, holders, listeners_of, serving
+from release_check.ports import Listener, Target, accepts, held_by, listeners_of, serving
 from release_check.watcher import TreeWatcher, tree_of
 
 POLL_INTERVAL = 0.02  # the socket is probed at least this often; exits and output wake sooner
@@ -81,10 +81,9 @@ def confirm_owner(app: App, target: Target) -> list[Listener]:
     ensure_alive(app, f"before listening on port {target.port}")
     if not accepts(target, _CONNECT_TIMEOUT):
         return []
-    foreign = ", ".join(h.describe() for h in holders(target)) or "a process it cannot name"
     raise ForeignListener(
         f"port {target.port} answers, but no process of {app.label} listens on it"
-        f" (it is held by {foreign}); a foreign server is never a pass"
+        f" (it is held by {held_by(target)}); a foreign server is never a pass"
     )
 
 
