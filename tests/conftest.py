@@ -34,6 +34,13 @@ def app_command(*flags: str) -> str:
     return shlex.join([sys.executable, str(FIXTURE_APP), *flags])
 
 
+def fixture_env(*flags: str, **settings: str) -> dict[str, str]:
+    """RELEASE_CHECK_* variables booting the fixture app with ``flags``; TIMEOUT=20 unless given."""
+    env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags), "RELEASE_CHECK_TIMEOUT": "20"}
+    env.update({f"RELEASE_CHECK_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
 @dataclass(frozen=True)
 class Result:
     """A finished release-check process."""

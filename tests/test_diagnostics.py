@@ -13,16 +13,9 @@ from release_check.diagnose import ignored_sigterm, loopback_only, over_memory, 
 from release_check.ports import Listener
 from release_check.teardown import Shutdown
 from release_check.watcher import Memory
-from tests.conftest import REPO, RunCheck, app_command
+from tests.conftest import REPO, RunCheck, fixture_env
 
 SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
-
-
-def web(*flags: str, **settings: str) -> dict[str, str]:
-    """Variables that boot the fixture app with ``flags``, plus RELEASE_CHECK_* settings."""
-    env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags), "RELEASE_CHECK_TIMEOUT": "20"}
-    env.update({f"RELEASE_CHECK_{k.upper()}": v for k, v in settings.items()})
-    return env
 
 
 def read_report(path: Path) -> dict[str, Any]:
@@ -34,7 +27,8 @@ def read_report(path: Path) -> dict[str, Any]:
 
 def test_wrong_port_fails_early_naming_the_real_port(release_check: RunCheck) -> None:
     """An app bound to another port fails after the grace, not the deadline, naming that port."""
-    result = release_check(env=web("--port-offset", "1", TIMEOUT="60", WRONG_PORT_GRACE="1"))
+    env = fixture_env("--port-offset", "1", TIMEOUT="60", WRONG_PORT_GRACE="1")
+    result = release_check(env=env)
     assert result.code == 1
     assert "listens on pid " in result.verdict
     assert "but not on $PORT" in result.verdict
@@ -45,8 +39,8 @@ def test_wrong_port_at_the_deadline_still_names_the_port(release_check: RunCheck
                                                          tmp_path: Path) -> None:
     """When the deadline comes first, the failure still names where the app listens."""
     report = tmp_path / "report.json"
-    result = release_check("--report", str(report),
-                           env=web("--port-offset", "1", TIMEOUT="2", WRONG_PORT_GRACE="30"))
+    env = fixture_env("--port-offset", "1", TIMEOUT="2", WRONG_PORT_GRACE="30")
+    result = release_check("--report", str(report), env=env)
     assert result.code == 1
     document = read_report(report)
     real_port = document["port"] + 1
@@ -56,7 +50,7 @@ def test_wrong_port_at_the_deadline_still_names_the_port(release_check: RunCheck
 
 def test_loopback_bind_warns(release_check: RunCheck) -> None:
     """An app bound to 127.0.0.1 passes with a warning that Heroku's router cannot reach it."""
-    result = release_check("-q", env=web("--bind", "127.0.0.1"))
+    result = release_check("-q", env=fixture_env("--bind", "127.0.0.1"))
     assert result.code == 0, result.out
     lines = result.out.strip().splitlines()
     assert len(lines) == 2
@@ -66,22 +60,22 @@ def test_loopback_bind_warns(release_check: RunCheck) -> None:
 
 def test_loopback_bind_fails_with_strict_bind(release_check: RunCheck) -> None:
     """--strict-bind turns the loopback warning into a failure."""
-    result = release_check("--strict-bind", env=web("--bind", "127.0.0.1"))
+    result = release_check("--strict-bind", env=fixture_env("--bind", "127.0.0.1"))
     assert result.code == 1
     assert "FAILED: web listens only on 127.0.0.1" in result.verdict
-    assert release_check(env=web("--bind", "127.0.0.1", STRICT_BIND="1")).code == 1
+    assert release_check(env=fixture_env("--bind", "127.0.0.1", STRICT_BIND="1")).code == 1
 
 
 def test_wildcard_bind_has_no_warning(release_check: RunCheck) -> None:
     """A pass on 0.0.0.0 prints one verdict line and nothing else under -q."""
-    result = release_check("-q", env=web())
+    result = release_check("-q", env=fixture_env())
     assert result.code == 0
     assert len(result.out.strip().splitlines()) == 1
 
 
 def test_crash_in_the_uptime_window_fails(release_check: RunCheck) -> None:
     """An app that passes and then dies within the uptime window fails, with its exit code."""
-    result = release_check(env=web("--exit-after", "0.5", UPTIME="5"))
+    result = release_check(env=fixture_env("--exit-after", "0.5", UPTIME="5"))
     assert result.code == 1
     assert "web exited with code 7 within the 5s uptime window after passing" in result.verdict
     assert "web | crashing after boot" in result.out
@@ -89,7 +83,7 @@ def test_crash_in_the_uptime_window_fails(release_check: RunCheck) -> None:
 
 def test_surviving_the_uptime_window_passes(release_check: RunCheck) -> None:
     """An app that stays up through the window passes, and the verdict says so."""
-    result = release_check(env=web(UPTIME="1"))
+    result = release_check(env=fixture_env(UPTIME="1"))
     assert result.code == 0
     assert "stayed up 1s" in result.verdict
 
@@ -97,7 +91,8 @@ def test_surviving_the_uptime_window_passes(release_check: RunCheck) -> None:
 def test_peak_memory_is_reported(release_check: RunCheck, tmp_path: Path) -> None:
     """The tree's peak memory (PSS on Linux) is in the verdict and the report."""
     report = tmp_path / "report.json"
-    result = release_check("--report", str(report), env=web("--memory-mb", "60", UPTIME="0.6"))
+    env = fixture_env("--memory-mb", "60", UPTIME="0.6")
+    result = release_check("--report", str(report), env=env)
     assert result.code == 0, result.out
     document = read_report(report)
     assert document["memory_kind"] in {"pss", "rss"}
@@ -107,7 +102,7 @@ def test_peak_memory_is_reported(release_check: RunCheck, tmp_path: Path) -> Non
 
 def test_memory_limit_fails_the_run(release_check: RunCheck) -> None:
     """Peak memory over RELEASE_CHECK_MAX_MEMORY_MB fails the run, naming both numbers."""
-    result = release_check(env=web("--memory-mb", "80", UPTIME="0.6", MAX_MEMORY_MB="40"))
+    result = release_check(env=fixture_env("--memory-mb", "80", UPTIME="0.6", MAX_MEMORY_MB="40"))
     assert result.code == 1
     assert "over RELEASE_CHECK_MAX_MEMORY_MB=40" in result.verdict
 
@@ -116,7 +111,7 @@ def test_sigterm_ignoring_app_gets_a_warning(release_check: RunCheck, tmp_path: 
     """An app that needs SIGKILL is reported with the R12 consequence and in the report."""
     report = tmp_path / "report.json"
     result = release_check("--report", str(report),
-                           env=web("--ignore-sigterm", SHUTDOWN_GRACE="0.5"))
+                           env=fixture_env("--ignore-sigterm", SHUTDOWN_GRACE="0.5"))
     assert result.code == 0
     assert "warning: web ignored SIGTERM" in result.out
     assert "R12" in result.out
@@ -128,7 +123,7 @@ def test_sigterm_ignoring_app_gets_a_warning(release_check: RunCheck, tmp_path: 
 def test_report_on_a_pass_has_timings(release_check: RunCheck, tmp_path: Path) -> None:
     """A passing run's report is valid and holds every timing."""
     report = tmp_path / "report.json"
-    assert release_check("--report", str(report), env=web()).code == 0
+    assert release_check("--report", str(report), env=fixture_env()).code == 0
     document = read_report(report)
     assert document["passed"] is True
     assert document["reason"] is None
@@ -141,7 +136,7 @@ def test_report_on_a_pass_has_timings(release_check: RunCheck, tmp_path: Path) -
 def test_report_on_a_failure(release_check: RunCheck, tmp_path: Path) -> None:
     """A failing run's report carries the reason and the last response."""
     report = tmp_path / "report.json"
-    env = web("--status", "503", TIMEOUT="1", REPORT=str(report))
+    env = fixture_env("--status", "503", TIMEOUT="1", REPORT=str(report))
     assert release_check(env=env).code == 1
     document = read_report(report)
     assert document["passed"] is False
@@ -163,7 +158,7 @@ def test_report_on_a_configuration_error(release_check: RunCheck, tmp_path: Path
 def test_report_holds_no_environment_values(release_check: RunCheck, tmp_path: Path) -> None:
     """A secret in the environment never reaches the report."""
     report = tmp_path / "report.json"
-    env = {**web("--status", "500", TIMEOUT="1"), "SECRET_KEY": "sk_live_abcdef123456"}
+    env = {**fixture_env("--status", "500", TIMEOUT="1"), "SECRET_KEY": "sk_live_abcdef123456"}
     release_check("--report", str(report), env=env)
     assert "sk_live_abcdef123456" not in report.read_text()
 
@@ -171,7 +166,7 @@ def test_report_holds_no_environment_values(release_check: RunCheck, tmp_path: P
 @pytest.mark.slow
 def test_slow_booting_app_gets_the_r10_warning(release_check: RunCheck) -> None:
     """A real app that takes 46 s to bind passes with a warning about Heroku's R10 limit."""
-    result = release_check("-q", env=web("--boot-delay", "46", TIMEOUT="60"), timeout=90)
+    result = release_check("-q", env=fixture_env("--boot-delay", "46", TIMEOUT="60"), timeout=90)
     assert result.code == 0, result.out
     assert "warning: web took 46." in result.out
     assert "R10 kills a web dyno" in result.out

@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import APPS, REPO, Result, app_command, clean_env, pids_in
+from tests.conftest import APPS, REPO, Result, app_command, clean_env, fixture_env, pids_in
 
 pytestmark = pytest.mark.slow
 
@@ -99,10 +99,8 @@ def test_hostile_server(mode: str, tag: str, tmp_path: Path) -> None:
 
 
 def fixture(*flags: str, **settings: str) -> dict[str, str]:
-    """Settings that boot the fixture app with ``flags``."""
-    env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags), "RELEASE_CHECK_TIMEOUT": "10"}
-    env.update({f"RELEASE_CHECK_{k.upper()}": v for k, v in settings.items()})
-    return env
+    """Settings that boot the fixture app with ``flags``, with a 10 s deadline unless given."""
+    return fixture_env(*flags, **{"TIMEOUT": "10", **settings})
 
 
 def test_exits_0_at_once(tag: str, tmp_path: Path) -> None:
