@@ -13,9 +13,9 @@ from typing import NoReturn
 
 from release_check import __version__
 from release_check.argparsing import Parser
-from release_check.config_file import locate
+from release_check.checking import explain
+from release_check.config import BY_KEY, SETTINGS, Config, load, locate, skip_requested
 from release_check.console import NORMAL, QUIET, VERBOSE, Console
-from release_check.diagnose import MEGABYTE
 from release_check.errors import (
     EXIT_FAILED,
     EXIT_PASSED,
@@ -24,10 +24,7 @@ from release_check.errors import (
     ReleaseCheckError,
     UsageError,
 )
-from release_check.http_check import explain
-from release_check.record import Record
-from release_check.report import document, report_path, write
-from release_check.settings import BY_KEY, SETTINGS, Config, load, skip_requested
+from release_check.release import Record, document, report_path, run, write
 from release_check.signals import SignalGuard
 from release_check.text import quoted
 
@@ -43,8 +40,8 @@ Subcommand = Callable[[Sequence[str], Mapping[str, str], Console], None]
 # name -> "module:function"; imported only when used, so the release check starts fast.
 # A subcommand prints its own success lines and raises CheckFailed or UsageError otherwise.
 SUBCOMMANDS: dict[str, str] = {
-    "probe": "release_check.probe:probe",
-    "watch": "release_check.watch:watch",
+    "probe": "release_check.live.probe:probe",
+    "watch": "release_check.live.watch:watch",
     "install-hook": "release_check.hooks:install_hook",
     "uninstall-hook": "release_check.hooks:uninstall_hook",
 }
@@ -94,7 +91,7 @@ def _passed_line(record: Record) -> str:
     if record.uptime_s:
         details.append(f"stayed up {record.uptime_s:g}s")
     if record.peak:
-        details.append(f"peak {record.peak.bytes / MEGABYTE:.1f} MB {record.peak.kind.upper()}")
+        details.append(f"peak {record.peak.megabytes:.1f} MB {record.peak.kind.upper()}")
     if record.shutdown:
         details.append(f"stopped in {record.shutdown.seconds:.2f}s")
     return f"PASSED {_what_passed(record)} in {record.healthy_s or 0:.2f}s ({', '.join(details)})"
@@ -143,7 +140,6 @@ def _release_check(
         return
     config = _config(args, env)
     console.verbosity = config.verbosity
-    from release_check.runner import run  # noqa: PLC0415  (keeps --help and --version fast)
 
     run(config, console, guard, record, env)
     _warn_all(record, console)

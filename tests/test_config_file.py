@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from release_check.config_file import locate
+from release_check.config.file import locate
+from release_check.config.settings import load
 from release_check.errors import ConfigError, UsageError
-from release_check.settings import load
 
 
 def test_pyproject_table_is_read(tmp_path: Path) -> None:

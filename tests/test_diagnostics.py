@@ -9,10 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from release_check.diagnose import ignored_sigterm, loopback_only, over_memory, slow_boot
-from release_check.ports import Listener
-from release_check.teardown import Shutdown
-from release_check.watcher import Memory
+from release_check.release.diagnose import ignored_sigterm, loopback_only, over_memory, slow_boot
+from release_check.release.ports import Listener
+from release_check.release.record import Memory, Shutdown
 from tests.conftest import REPO, RunCheck, fixture_env
 
 SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from release_check import __version__
-from release_check.config_file import locate
-from release_check.settings import SETTINGS, Setting, load
+from release_check.config.file import locate
+from release_check.config.settings import SETTINGS, Setting, load
 from tests.conftest import REPO
 
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from release_check.config_file import FileSettings
+from release_check.config.file import FileSettings
+from release_check.config.settings import BY_KEY, SETTINGS, Config, load
 from release_check.errors import ConfigError
-from release_check.settings import BY_KEY, SETTINGS, Config, load
 from tests.conftest import clean_env
 
 VARIABLES = [s.env for s in SETTINGS if s.key not in {"skip"}]

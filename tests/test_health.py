@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from release_check.health import poll_until_passing
-from release_check.http_check import Outcome
-from release_check.matching import BodyMatch, Expectation, StatusMatch
+from release_check.checking.attempt import Outcome
+from release_check.checking.retry import poll_until_passing
+from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 from tests.fakes import FakeClock
 
 EXPECTED = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))

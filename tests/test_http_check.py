@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import httpx
 
-from release_check.http_check import BODY_LIMIT, Outcome, explain, fetch, passes
-from release_check.matching import BodyMatch, Expectation, StatusMatch
+from release_check.checking.attempt import BODY_LIMIT, Outcome, explain, fetch, passes
+from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 
 EXPECTED = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
 URL = "http://127.0.0.1:5000/health_check"

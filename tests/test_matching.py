@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_check.matching import BodyMatch, StatusMatch
+from release_check.config.expectations import BodyMatch, StatusMatch
 
 
 @pytest.mark.parametrize(("raw", "inside", "outside"), [

@@ -12,8 +12,8 @@ import time
 import psutil
 import pytest
 
-from release_check import oscompat
-from release_check.ports import Listener, _psutil_listeners, listeners_of
+from release_check.release import linux as oscompat
+from release_check.release.ports import Listener, _psutil_listeners, listeners_of
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux fast path")
 

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from release_check.health import poll_until_passing
-from release_check.http_check import Expectation, Outcome
-from release_check.matching import BodyMatch, StatusMatch
-from release_check.ports import local_target
+from release_check.checking.attempt import Expectation, Outcome
+from release_check.checking.retry import poll_until_passing
+from release_check.config.expectations import BodyMatch, StatusMatch
+from release_check.release.ports import local_target
 from tests.conftest import FIXTURE_APP, RunCheck, clean_env, interrupt_when
 
 OKAY = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from release_check.config.procfile import command_for, parse
 from release_check.errors import ProcfileError
-from release_check.procfile import command_for, parse
 
 
 def test_parses_entries_comments_and_blank_lines() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from release_check.config.settings import SETTINGS, Config, load, skip_requested
 from release_check.errors import ConfigError
-from release_check.settings import SETTINGS, Config, load, skip_requested
 
 
 def test_defaults_match_the_documented_interface() -> None:

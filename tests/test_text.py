@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from release_check.app import describe_exit
+from release_check.release.app import describe_exit
 from release_check.text import printable, quoted
 
 

@@ -20,12 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from release_check.http_check import Expectation, Outcome
-from release_check.matching import BodyMatch, StatusMatch
-from release_check.ports import local_target
-from release_check.watch import observe
-from release_check.watch_display import LiveStatus, status_text, summary_lines
-from release_check.watch_stats import (
+from release_check.checking.attempt import Expectation, Outcome
+from release_check.config.expectations import BodyMatch, StatusMatch
+from release_check.live.display import LiveStatus, status_text, summary_lines
+from release_check.live.stats import (
     Kind,
     Outage,
     Sample,
@@ -35,6 +33,8 @@ from release_check.watch_stats import (
     percentile,
     summarize,
 )
+from release_check.live.watch import observe
+from release_check.release.ports import local_target
 from tests.conftest import RunCheck, clean_env, interrupt_when
 from tests.fakes import FakeClock
 

@@ -48,23 +48,23 @@ def wrap(owner: object, attribute: str, name: str) -> None:
 
 # (module, class or "", attribute, mark name): the runner's phases, in the order they run.
 PHASES = [
-    ("release_check.http_check", "", "client", "client"),
-    ("release_check.app", "App", "start", "spawn"),
-    ("release_check.runner", "", "wait_listening", "wait"),
-    ("release_check.runner", "", "confirm_owner", "confirm"),
-    ("release_check.runner", "", "poll_until_passing", "check"),  # before probing.py
-    ("release_check.runner", "", "check_all", "check"),
-    ("release_check.runner", "", "stay_up", "uptime"),
-    ("release_check.watcher", "TreeWatcher", "stop", "unwatch"),
-    ("release_check.runner", "", "stop_tree", "teardown"),
-    ("release_check.pump", "OutputPump", "finish", "drain"),
+    ("release_check.checking.attempt", "", "client", "client"),
+    ("release_check.release.app", "App", "start", "spawn"),
+    ("release_check.release.runner", "", "wait_listening", "wait"),
+    ("release_check.release.runner", "", "confirm_owner", "confirm"),
+    ("release_check.release.runner", "", "poll_until_passing", "check"),  # before probing.py
+    ("release_check.release.runner", "", "check_all", "check"),
+    ("release_check.release.runner", "", "stay_up", "uptime"),
+    ("release_check.release.tree", "TreeWatcher", "stop", "unwatch"),
+    ("release_check.release.runner", "", "stop_tree", "teardown"),
+    ("release_check.release.pump", "OutputPump", "finish", "drain"),
 ]
 
 
 def instrument() -> Callable[[list[str]], int]:
     """Import what the CLI imports for a check, wrap the phases, return ``cli.main``."""
-    from release_check import cli, runner, signals  # noqa: F401, PLC0415  (as cli does lazily)
-
+    from release_check import cli, signals  # noqa: F401, PLC0415  (as cli does lazily)
+    from release_check.release import runner  # noqa: F401, PLC0415
     MARKS["imported"] = time.time()
     for module_name, class_name, attribute, name in PHASES:
         module = sys.modules.get(module_name)

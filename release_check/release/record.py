@@ -1,14 +1,42 @@
-"""What a run observed, filled in as it goes, so that any outcome can be reported."""
+"""What a run observed, filled in as it goes, so that any outcome can be reported.
+
+Data only: the process layer fills it in, the verdict and the reports read it, and importing it
+costs nothing (no psutil, no httpx), so the command line can hold one from the start.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
-from release_check.http_check import Outcome
-from release_check.ports import Listener
-from release_check.probing import CheckResult
-from release_check.teardown import Shutdown
-from release_check.watcher import Memory
+if TYPE_CHECKING:
+    from release_check.checking import CheckResult, Outcome
+    from release_check.release.ports import Listener
+
+MEGABYTE = 1024 * 1024
+MemoryKind = Literal["pss", "rss"]
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The tree's memory at one moment: PSS where readable (forked workers not counted twice)."""
+
+    bytes: int
+    kind: MemoryKind
+    processes: int
+
+    @property
+    def megabytes(self) -> float:
+        """The size in MB (MiB, as Heroku's memory quotas count)."""
+        return self.bytes / MEGABYTE
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    """How the tree went down: seconds from SIGTERM to the last exit, processes SIGKILLed."""
+
+    seconds: float
+    killed: int
 
 
 @dataclass

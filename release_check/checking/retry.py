@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from release_check.http_check import Expectation, Outcome, passes
+from release_check.checking.attempt import Expectation, Outcome, passes
 
 if TYPE_CHECKING:
     from tenacity import RetryCallState

@@ -7,28 +7,33 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from release_check import diagnose, http_check
-from release_check.app import App
+from release_check.checking import (
+    Attempt,
+    CheckResult,
+    HttpWarmup,
+    Outcome,
+    Stopped,
+    check_all,
+    explain,
+    fetch,
+    request_headers,
+)
+from release_check.config import Config, Expectation, app_environment, command_for
 from release_check.console import Console
-from release_check.envfile import app_environment
 from release_check.errors import Interrupted, LoopbackOnly, NotHealthy, OverMemory, PortInUse
-from release_check.matching import Expectation
-from release_check.ports import Target, accepts, held_by, local_target
-from release_check.probing import Attempt, CheckResult, Stopped, check_all, request_headers
-from release_check.procfile import command_for
-from release_check.record import Record
-from release_check.settings import Config
-from release_check.signals import SignalGuard
-from release_check.teardown import stop_tree
-from release_check.waiting import (
+from release_check.release import diagnose
+from release_check.release.app import App
+from release_check.release.boot import (
     confirm_owner,
     ensure_alive,
     stay_up,
     wait_listening,
     watchful_sleep,
 )
-from release_check.warmup import HttpWarmup
-from release_check.watcher import TreeWatcher
+from release_check.release.ports import Target, accepts, held_by, local_target
+from release_check.release.record import Record
+from release_check.release.tree import TreeWatcher, stop_tree
+from release_check.signals import SignalGuard
 
 if TYPE_CHECKING:
     import httpx
@@ -108,12 +113,15 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
     def attempt_for(expected: Expectation, stop: threading.Event) -> Attempt:
         url = target.base_url + expected.path
 
-        def attempt(timeout: float) -> http_check.Outcome:
+        def attempt(timeout: float) -> Outcome:
             if stop.is_set():
                 raise Stopped
             ensure_alive(app, phase)
-            headers = request_headers(config, expected)
-            return http_check.fetch(http, url, timeout, expected.method, headers)
+            headers = request_headers(
+                expected, router=config.router_headers, host=config.host_header,
+                common=config.headers,
+            )
+            return fetch(http, url, timeout, expected.method, headers)
 
         return attempt
 
@@ -130,7 +138,7 @@ def _failure(result: CheckResult, app: App) -> str:
     polled = result.polled
     hint = diagnose.hint(polled.last)
     return (
-        f"{http_check.explain(polled.last, result.expected)}"
+        f"{explain(polled.last, result.expected)}"
         f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s)"
         + (f"; hint: {hint}" if hint else "")
     )

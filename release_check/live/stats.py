@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from release_check.http_check import Expectation, Outcome, passes
+from release_check.checking import Outcome, passes
+from release_check.config import Expectation
 
 Kind = Literal["passed", "refused", "timeout", "status", "body", "error"]
 FAILURE_KINDS: tuple[Kind, ...] = ("refused", "timeout", "status", "body", "error")

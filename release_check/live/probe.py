@@ -6,11 +6,16 @@ import time
 from collections.abc import Mapping, Sequence
 
 from release_check.argparsing import Parser
+from release_check.checking import Outcome, explain, fetch, passes, poll_until_passing
 from release_check.console import Console
 from release_check.errors import CheckFailed, Interrupted
-from release_check.health import poll_until_passing
-from release_check.http_check import Outcome, explain, fetch, passes
-from release_check.live import LiveTarget, add_live_arguments, live_target, seconds, stopped_by
+from release_check.live.target import (
+    LiveTarget,
+    add_live_arguments,
+    live_target,
+    seconds,
+    stopped_by,
+)
 from release_check.signals import SignalGuard
 from release_check.text import quoted
 

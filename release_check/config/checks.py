@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from release_check.matching import (
+from release_check.config.expectations import (
     BodyKind,
     BodyMatch,
     Expectation,

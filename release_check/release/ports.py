@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import psutil
 
-from release_check import oscompat
 from release_check.errors import UsageError
+from release_check.release import linux as oscompat
 from release_check.text import printable
 
 _WILDCARDS = frozenset({"0.0.0.0", "::"})  # noqa: S104  (addresses compared, never bound)

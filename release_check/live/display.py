@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from release_check.console import PREFIX
-from release_check.watch_stats import FAILURE_KINDS, Summary, Tally, availability
+from release_check.live.stats import FAILURE_KINDS, Summary, Tally, availability
 
 TTY_PERIOD = 0.1  # redraws a person can follow, without flooding a slow terminal
 LOG_PERIOD = 5.0  # a log keeps a line every few seconds, not one per request

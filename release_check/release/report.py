@@ -11,10 +11,9 @@ from typing import Any
 
 from release_check import __version__
 from release_check.argparsing import Parser
+from release_check.checking import CheckResult, Outcome
 from release_check.errors import ReleaseCheckError, UsageError
-from release_check.http_check import Outcome
-from release_check.probing import CheckResult
-from release_check.record import Record
+from release_check.release.record import Record
 
 BODY_PREFIX = 200
 REPORT_VARIABLE = "RELEASE_CHECK_REPORT"

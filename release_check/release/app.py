@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import IO, cast
 
 from release_check.console import Console
-from release_check.oscompat import become_subreaper
-from release_check.pump import OutputPump
-from release_check.wakeup import Wakeup
+from release_check.release.linux import become_subreaper
+from release_check.release.pump import OutputPump
+from release_check.release.wakeup import Wakeup
 
 
 def _shell() -> str:

@@ -16,10 +16,9 @@ from typing import Any
 
 import httpx
 
-from release_check import http_check
+from release_check.checking import client
+from release_check.config import BY_KEY, Expectation, load
 from release_check.errors import Interrupted, UsageError
-from release_check.http_check import Expectation
-from release_check.settings import BY_KEY, load
 from release_check.text import printable
 
 _MATCHING = ("expected_status", "expected_body", "body_contains", "body_regex")
@@ -37,7 +36,7 @@ class LiveTarget:
 
     def client(self) -> httpx.Client:
         """A client that honours proxy variables and follows redirects only when asked."""
-        return http_check.client(internet=True, follow_redirects=self.follow_redirects)
+        return client(internet=True, follow_redirects=self.follow_redirects)
 
 
 def _setting_parser(field: str) -> Callable[[str], Any]:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from release_check.http_check import Outcome
-from release_check.ports import Listener
-from release_check.teardown import Shutdown
-from release_check.watcher import Memory
+from release_check.checking import Outcome
+from release_check.release.ports import Listener
+from release_check.release.record import MEGABYTE, Memory, Shutdown
 
 R10_BOOT_LIMIT = 60.0
 SLOW_BOOT_SHARE = 0.75
 R12_EXIT_LIMIT = 30.0
-MEGABYTE = 1024 * 1024
 
 
 def _loopback(address: str) -> bool:

@@ -13,13 +13,19 @@ from pathlib import Path
 import httpx
 
 from release_check.argparsing import Parser
+from release_check.checking import fetch
 from release_check.console import Console
 from release_check.errors import CheckFailed, Interrupted, UsageError
-from release_check.http_check import fetch
-from release_check.live import LiveTarget, add_live_arguments, live_target, seconds, stopped_by
+from release_check.live.display import LiveStatus, status_text, summary_lines
+from release_check.live.stats import Sample, Summary, Tally, classify, summarize
+from release_check.live.target import (
+    LiveTarget,
+    add_live_arguments,
+    live_target,
+    seconds,
+    stopped_by,
+)
 from release_check.signals import SignalGuard
-from release_check.watch_display import LiveStatus, status_text, summary_lines
-from release_check.watch_stats import Sample, Summary, Tally, classify, summarize
 
 _DESCRIPTION = (
     "GET a live URL one request at a time (like siege -c1) for --duration seconds, then print"

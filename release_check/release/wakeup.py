@@ -13,7 +13,7 @@ import select
 import threading
 import time
 
-from release_check import oscompat
+from release_check.release import linux as oscompat
 
 
 class Wakeup:

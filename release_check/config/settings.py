@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from release_check.checks import parse_check
-from release_check.config_file import FileSettings
+from release_check.config.checks import parse_check
+from release_check.config.expectations import (
+    BodyMatch,
+    Expectation,
+    StatusMatch,
+    header_problem,
+    path_problem,
+)
+from release_check.config.file import FileSettings
 from release_check.errors import ConfigError
-from release_check.matching import BodyMatch, Expectation, StatusMatch, header_problem, path_problem
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from release_check import http_check
+from release_check.checking import attempt as http_check
 
 if TYPE_CHECKING:
     import httpx

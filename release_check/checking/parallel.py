@@ -6,10 +6,9 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from release_check.health import Polled, poll_until_passing
-from release_check.http_check import Outcome, passes
-from release_check.matching import Expectation
-from release_check.settings import Config
+from release_check.checking.attempt import Outcome, passes
+from release_check.checking.retry import Polled, poll_until_passing
+from release_check.config import Expectation
 
 Attempt = Callable[[float], Outcome]
 
@@ -29,28 +28,6 @@ class CheckResult:
     def passed(self) -> bool:
         """Whether its last outcome passed."""
         return passes(self.polled.last, self.expected)
-
-
-def router_headers() -> dict[str, str]:
-    """What Heroku's router adds in front of a dyno, so force-SSL apps answer, not redirect."""
-    import uuid  # noqa: PLC0415  (only runs with router headers pay for it)
-
-    return {
-        "X-Forwarded-Proto": "https",
-        "X-Forwarded-Port": "443",
-        "X-Forwarded-For": "127.0.0.1",
-        "X-Request-Id": str(uuid.uuid4()),
-    }
-
-
-def request_headers(config: Config, expected: Expectation) -> dict[str, str]:
-    """Router headers (unless off), then the Host header, the configured ones, the check's own."""
-    headers = router_headers() if config.router_headers else {}
-    if config.host_header:
-        headers["Host"] = config.host_header
-    headers.update(config.headers)
-    headers.update(expected.headers)
-    return headers
 
 
 def check_all(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from release_check import __version__
-from release_check.matching import Expectation
+from release_check.config import Expectation
 from release_check.text import quoted
 
 if TYPE_CHECKING:
