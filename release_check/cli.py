@@ -28,10 +28,13 @@ from release_check.errors import (
 from release_check.release import (
     Record,
     document,
-    github,
+    in_actions,
     junit_path,
     report_path,
     run,
+    step_summary,
+    stop_token,
+    workflow_commands,
     write,
     write_junit,
 )
@@ -202,7 +205,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     console = Console(sys.stdout)
     record = Record()
     check = not (args and args[0] in SUBCOMMANDS)
-    token = github.stop_token() if check and github.in_actions(env) else None
+    token = stop_token() if check and in_actions(env) else None
     if token:
         console.command(f"::stop-commands::{token}")
     error = _outcome(args, env, console, record)
@@ -237,13 +240,13 @@ def _write_reports(args: Sequence[str], env: Mapping[str, str], record: Record,
 def _github(record: Record, error: ReleaseCheckError | None, env: Mapping[str, str],
             console: Console) -> None:
     """Annotations on standard output; the summary appended to $GITHUB_STEP_SUMMARY, if set."""
-    for line in github.workflow_commands(record, error):
+    for line in workflow_commands(record, error):
         console.command(line)
     summary_file = env.get("GITHUB_STEP_SUMMARY")
     if not summary_file:
         return
     try:
         with Path(summary_file).open("a", encoding="utf-8") as stream:
-            stream.write(github.summary(record, error))
+            stream.write(step_summary(record, error))
     except OSError as unwritable:
         console.warn(f"GITHUB_STEP_SUMMARY: cannot write {summary_file}: {unwritable.strerror}")

@@ -191,6 +191,6 @@ def test_messages_are_escaped_as_github_documents() -> None:
 
 def test_summary_cells_cannot_inject_markup() -> None:
     """A body or warning with table pipes, HTML or links stays inert text in the summary."""
-    text = github.summary(Record(warnings=["<img src=x> | [x](http://evil)"]), None)
+    text = github.step_summary(Record(warnings=["<img src=x> | [x](http://evil)"]), None)
     warning = text.split("**Warnings**")[1]
     assert "<img" not in warning and "\\|" in warning and "\\[x\\]" in warning

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from release_check.release import github
+from release_check.release.github import in_actions, step_summary, stop_token, workflow_commands
 from release_check.release.junit import junit_path, write_junit
 from release_check.release.record import MEGABYTE, Memory, Record, Shutdown
 from release_check.release.report import document, report_path, write
@@ -26,10 +26,13 @@ __all__ = [
     "Record",
     "Shutdown",
     "document",
-    "github",
+    "in_actions",
     "junit_path",
     "report_path",
     "run",
+    "step_summary",
+    "stop_token",
+    "workflow_commands",
     "write",
     "write_junit",
 ]

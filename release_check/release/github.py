@@ -49,7 +49,7 @@ def workflow_commands(record: Record, error: ReleaseCheckError | None) -> list[s
     return lines
 
 
-def summary(record: Record, error: ReleaseCheckError | None) -> str:
+def step_summary(record: Record, error: ReleaseCheckError | None) -> str:
     """The job summary: the verdict, a table of the stages, the warnings."""
     verdict = "✅ **PASSED**" if error is None else "❌ **FAILED**"
     reason = "" if error is None else f": {_cell('; '.join(error.lines()))}"
