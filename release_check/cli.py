@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from release_check import __version__
@@ -24,9 +25,21 @@ from release_check.errors import (
     ReleaseCheckError,
     UsageError,
 )
-from release_check.release import Record, document, report_path, run, write
+from release_check.release import (
+    Record,
+    document,
+    in_actions,
+    junit_path,
+    report_path,
+    run,
+    step_summary,
+    stop_token,
+    workflow_commands,
+    write,
+    write_junit,
+)
 from release_check.signals import SignalGuard
-from release_check.text import quoted
+from release_check.text import counted, quoted
 
 _DESCRIPTION = (
     "Boot the app's web process on a free local port, GET its health path, compare status and"
@@ -111,7 +124,7 @@ def _check_lines(record: Record, console: Console) -> None:
         return
     for result in record.checks:
         verdict = "ok" if result.passed else "FAILED"
-        attempts = f"{result.polled.attempts} attempt{'s' * (result.polled.attempts != 1)}"
+        attempts = counted(result.polled.attempts, "attempt")
         console.always(f"{verdict} {explain(result.polled.last, result.expected)} ({attempts})")
 
 
@@ -191,17 +204,49 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = list(sys.argv[1:] if argv is None else argv)
     console = Console(sys.stdout)
     record = Record()
+    check = not (args and args[0] in SUBCOMMANDS)
+    token = stop_token() if check and in_actions(env) else None
+    if token:
+        console.command(f"::stop-commands::{token}")
     error = _outcome(args, env, console, record)
-    path = report_path(args, env) if not (args and args[0] in SUBCOMMANDS) else None
-    if path is not None:
-        record.total_s = time.monotonic() - started
-        try:
-            write(path, document(record, error))
-        except UsageError as unwritten:
-            print(f"release-check: error: {unwritten}", file=sys.stderr)
-            return unwritten.exit_code
+    record.total_s = time.monotonic() - started
+    if token:
+        console.command(f"::{token}::")
+        _github(record, error, env, console)
+    unwritten = _write_reports(args, env, record, error) if check else None
+    if unwritten is not None:
+        return unwritten.exit_code
     if console.broken:
         print("release-check: error: standard output was closed, so the verdict was lost;"
               " failing the run", file=sys.stderr)
         return EXIT_FAILED if error is None else error.exit_code
     return EXIT_PASSED if error is None else error.exit_code
+
+
+def _write_reports(args: Sequence[str], env: Mapping[str, str], record: Record,
+                   error: ReleaseCheckError | None) -> UsageError | None:
+    """The JSON report and the JUnit file, where asked for; the first that cannot be written."""
+    try:
+        if (path := report_path(args, env)) is not None:
+            write(path, document(record, error))
+        if (path := junit_path(args, env)) is not None:
+            write_junit(path, record, error)
+    except UsageError as unwritten:
+        print(f"release-check: error: {unwritten}", file=sys.stderr)
+        return unwritten
+    return None
+
+
+def _github(record: Record, error: ReleaseCheckError | None, env: Mapping[str, str],
+            console: Console) -> None:
+    """Annotations on standard output; the summary appended to $GITHUB_STEP_SUMMARY, if set."""
+    for line in workflow_commands(record, error):
+        console.command(line)
+    summary_file = env.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    try:
+        with Path(summary_file).open("a", encoding="utf-8") as stream:
+            stream.write(step_summary(record, error))
+    except OSError as unwritable:
+        console.warn(f"GITHUB_STEP_SUMMARY: cannot write {summary_file}: {unwritable.strerror}")

@@ -58,6 +58,10 @@ class Console:
         if self.verbosity > QUIET:
             self._write(f"{label} | {text}")
 
+    def command(self, line: str) -> None:
+        """A line for the CI runner to interpret (a workflow command), written as it is."""
+        self._write(line)
+
     def always(self, message: str) -> None:
         """The verdict and failure details, shown whatever the verbosity."""
         self._write(f"{PREFIX} {message}")

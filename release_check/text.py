@@ -22,3 +22,8 @@ def printable(text: str, limit: int) -> str:
 def quoted(text: str, limit: int = 200) -> str:
     """A body or similar value, double-quoted, escaped and capped for a verdict line."""
     return f'"{printable(text, limit)}"'
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 attempt``, ``3 attempts``."""
+    return f"{count} {noun}{'s' * (count != 1)}"

@@ -62,6 +62,7 @@ class Config:
     strict_bind: bool = False
     max_memory_mb: float | None = None
     report: Path | None = None
+    junit: Path | None = None
     skip: bool = False
     verbosity: int = 0
 
@@ -260,6 +261,8 @@ SETTINGS: tuple[Setting, ...] = (
             "fail when the app tree's peak memory exceeds this many MB (default: no limit)", "MB"),
     Setting("report", _file, "write a JSON report of the run to this file, whatever the outcome",
             "PATH"),
+    Setting("junit", _file,
+            "write a JUnit XML file of the run to this path, whatever the outcome", "PATH"),
     Setting("skip", _boolean, "1/true: warn and exit 0 without booting anything",
             has_flag=False, in_file=False),
 )

@@ -17,7 +17,7 @@ from release_check.live.target import (
     stopped_by,
 )
 from release_check.signals import SignalGuard
-from release_check.text import quoted
+from release_check.text import counted, quoted
 
 _DESCRIPTION = (
     "After a deploy, GET a live URL until it answers the expected status and body (the same"
@@ -68,7 +68,7 @@ def probe(argv: Sequence[str], environ: Mapping[str, str], console: Console) -> 
         )
     console.always(
         f"PASSED {target.expected.request} -> {last.status} {quoted(last.body.strip(), 60)}"
-        f" after {took:.2f}s ({attempts} attempt{'s' if attempts > 1 else ''})"
+        f" after {took:.2f}s ({counted(attempts, 'attempt')})"
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from release_check.release.github import in_actions, step_summary, stop_token, workflow_commands
+from release_check.release.junit import junit_path, write_junit
 from release_check.release.record import MEGABYTE, Memory, Record, Shutdown
 from release_check.release.report import document, report_path, write
 
@@ -18,7 +20,22 @@ if TYPE_CHECKING:
     from release_check.console import Console
     from release_check.signals import SignalGuard
 
-__all__ = ["MEGABYTE", "Memory", "Record", "Shutdown", "document", "report_path", "run", "write"]
+__all__ = [
+    "MEGABYTE",
+    "Memory",
+    "Record",
+    "Shutdown",
+    "document",
+    "in_actions",
+    "junit_path",
+    "report_path",
+    "run",
+    "step_summary",
+    "stop_token",
+    "workflow_commands",
+    "write",
+    "write_junit",
+]
 
 
 def run(

@@ -21,13 +21,20 @@ REPORT_VARIABLE = "RELEASE_CHECK_REPORT"
 
 def report_path(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
     """Where to write the report, read before anything else so even usage errors are reported."""
+    return early_path(argv, environ, "--report", REPORT_VARIABLE)
+
+
+def early_path(
+    argv: Sequence[str], environ: Mapping[str, str], flag: str, variable: str
+) -> Path | None:
+    """A report file's path from its flag or variable, without the main parse."""
     parser = Parser(add_help=False)
-    parser.add_argument("--report")
+    parser.add_argument(flag, dest="path")
     try:
         known, _ = parser.parse_known_args(argv)
     except UsageError:
         return None  # the main parse has reported it; there is no path to write to
-    raw = known.report if known.report is not None else environ.get(REPORT_VARIABLE, "")
+    raw = known.path if known.path is not None else environ.get(variable, "")
     return Path(raw) if raw else None
 
 
@@ -80,12 +87,16 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
 
 
 def write(path: Path, content: Mapping[str, Any]) -> None:
+    """Write the JSON report."""
+    write_file(path, (json.dumps(content, indent=2) + "\n").encode(), REPORT_VARIABLE)
+
+
+def write_file(path: Path, data: bytes, variable: str) -> None:
     """Write atomically, so a reader never sees half a report."""
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent or Path(), prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(content, stream, indent=2)
-            stream.write("\n")
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
         Path(temporary).replace(path)
     except OSError as error:
-        raise UsageError(f"{REPORT_VARIABLE}: cannot write {path}: {error.strerror}") from None
+        raise UsageError(f"{variable}: cannot write {path}: {error.strerror}") from None

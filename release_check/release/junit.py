@@ -1,0 +1,85 @@
+"""The run as a JUnit XML file, the test-result format GitLab, Jenkins, CircleCI and Azure read.
+
+One ``<testsuite name="release-check">`` with one ``<testcase>`` per stage (see stages.py).
+Written on every outcome, like the JSON report; it validates against Jenkins' junit-10.xsd.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from release_check.errors import ReleaseCheckError
+from release_check.release.record import Record
+from release_check.release.report import early_path, write_file
+from release_check.release.stages import Stage, stages
+
+SUITE = "release-check"
+JUNIT_VARIABLE = "RELEASE_CHECK_JUNIT"
+# XML 1.0 cannot carry most C0 controls, even escaped; an app's output may hold any of them.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TAIL_LINES = 20
+
+
+def junit_xml(record: Record, error: ReleaseCheckError | None) -> bytes:
+    """The JUnit document for a run; ``error`` is None on a pass."""
+    found = stages(record, error)
+    suite = ET.Element("testsuite", _suite_attributes(found, record))
+    for stage in found:
+        suite.append(_testcase(stage, record.tail if _bad(stage) else ()))
+    root = ET.Element("testsuites", {"name": SUITE})
+    root.append(suite)
+    ET.indent(root)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
+
+
+def _suite_attributes(found: Sequence[Stage], record: Record) -> dict[str, str]:
+    def count(status: str) -> str:
+        return str(sum(stage.status == status for stage in found))
+
+    attributes = {"name": SUITE, "tests": str(len(found)), "failures": count("failed"),
+                  "errors": count("error"), "skipped": count("skipped")}
+    if record.total_s is not None:
+        attributes["time"] = _seconds(record.total_s)
+    return attributes
+
+
+def _bad(stage: Stage) -> bool:
+    return stage.status in ("failed", "error")
+
+
+def _testcase(stage: Stage, tail: Sequence[str]) -> ET.Element:
+    case = ET.Element("testcase", {"name": _clean(stage.name), "classname": SUITE})
+    if stage.seconds is not None:
+        case.set("time", _seconds(stage.seconds))
+    if stage.status != "passed":
+        tag = {"failed": "failure", "error": "error", "skipped": "skipped"}[stage.status]
+        ET.SubElement(case, tag, {"message": _clean(stage.message)}).text = _clean(stage.message)
+    output = [stage.output] if stage.output else []
+    if tail:
+        output += ["last lines of the app's output:", *tail[-_TAIL_LINES:]]
+    if output:
+        ET.SubElement(case, "system-out").text = _clean("\n".join(output))
+    return case
+
+
+def _seconds(value: float) -> str:
+    """Seconds with millisecond precision, the form the schema's SUREFIRE_TIME accepts."""
+    return f"{max(value, 0.0):.3f}"
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def junit_path(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
+    """Where to write the JUnit file, read before anything else, like the JSON report's path."""
+    return early_path(argv, environ, "--junit", JUNIT_VARIABLE)
+
+
+def write_junit(path: Path, record: Record, error: ReleaseCheckError | None) -> None:
+    """Write the JUnit file atomically; a path that cannot be written is a usage error."""
+    write_file(path, junit_xml(record, error), JUNIT_VARIABLE)
