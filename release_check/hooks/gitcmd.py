@@ -11,11 +11,12 @@ from release_check.errors import UsageError
 def run(cwd: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
     """``git ARGS`` in ``cwd``, whatever its exit code; UsageError when git is not installed.
 
-    Standard input is never git's: in the hook it holds the refs being pushed.
+    Standard input is never git's: in the hook it holds the refs being pushed. Output that is
+    not UTF-8 (a file name) decodes as os.fsdecode does, so it names the same file again.
     """
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, check=False)
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, encoding="utf-8",
+                              errors="surrogateescape", stdin=subprocess.DEVNULL, check=False)
     except FileNotFoundError:
         raise UsageError("git is not installed (or not on PATH)") from None
 

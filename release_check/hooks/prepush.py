@@ -24,6 +24,7 @@ from release_check.hooks.checkenv import check_environment
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
 from release_check.hooks.worktree import link_ignored, scratch_folder, temporary_worktree
 from release_check.report import report_path
+from release_check.text import printable
 
 PROCFILE = "Procfile"
 _TABLE = "tool.release-check"
@@ -110,7 +111,7 @@ def _check_push(run: _Run, push: Push, checked: set[str]) -> None:
         run.console.info(f"{what}: already checked in this push")
         return
     checked.add(sha)
-    if not _boots_something(run, _listed(run.root, sha), lambda: _shown(run.root, sha)):
+    if not _boots_something(run, _root_files(run.root, sha), lambda: _pyproject_at(run.root, sha)):
         run.console.info(f"note: {what} has no Procfile (nor release-check settings): pushed"
                          " unchecked")
         return
@@ -126,12 +127,13 @@ def _commit(root: Path, ref: str) -> tuple[str, str] | None:
     return sha, gitcmd.output(root, "rev-parse", "--short", sha).strip()
 
 
-def _listed(root: Path, sha: str) -> list[str]:
+def _root_files(root: Path, sha: str) -> list[str]:
+    """Which of the files that say what to boot the commit has at its root."""
     return gitcmd.output(root, "ls-tree", "--name-only", sha, "--",
                          PROCFILE, STANDALONE, PYPROJECT).splitlines()
 
 
-def _shown(root: Path, sha: str) -> str:
+def _pyproject_at(root: Path, sha: str) -> str:
     return gitcmd.output(root, "show", f"{sha}:{PYPROJECT}")
 
 
@@ -155,12 +157,18 @@ def _check_commit(run: _Run, sha: str, what: str) -> None:
         return
     with temporary_worktree(run.root, sha, run.scratch / "worktree" / run.root.name) as folder:
         run.console.info(f"checking {what} in a temporary worktree {folder}")
-        linked = link_ignored(run.root, folder)
-        if linked:
-            more = len(linked) - _SHOWN_LINKS
-            shown = ", ".join(linked[:_SHOWN_LINKS]) + (f" and {more} more" if more > 0 else "")
-            run.console.info(f"ignored files linked in from {run.root}: {shown}")
+        _say_linked(run, link_ignored(run.root, folder))
         _check(run, folder, what)
+
+
+def _say_linked(run: _Run, linked: Sequence[str]) -> None:
+    """Name the first few ignored files linked into the worktree."""
+    if not linked:
+        return
+    more = len(linked) - _SHOWN_LINKS
+    shown = ", ".join(printable(name, 100) for name in linked[:_SHOWN_LINKS])
+    shown += f" and {more} more" if more > 0 else ""
+    run.console.info(f"ignored files linked in from {run.root}: {shown}")
 
 
 def _clean_at(root: Path, sha: str) -> bool:
@@ -171,12 +179,20 @@ def _clean_at(root: Path, sha: str) -> bool:
 
 def _check_working_folder(run: _Run) -> None:
     root = run.root
-    if not _boots_something(run, [p.name for p in root.iterdir()], (root / PYPROJECT).read_text):
+    if not _boots_something(run, [p.name for p in root.iterdir()], lambda: _read(root / PYPROJECT)):
         run.console.info(f"note: {root} has no Procfile (nor release-check settings): unchecked")
         return
     run.console.info(f"no pushed commit named (PRE_COMMIT_TO_REF is unset): checking the working"
                      f" folder {root} as it is")
     _check(run, root, "the working folder")
+
+
+def _read(path: Path) -> str:
+    """The file's text; when it cannot be read, the check is left to say why."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return _TABLE
 
 
 def _check(run: _Run, folder: Path, what: str) -> None:

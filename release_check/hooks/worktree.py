@@ -40,7 +40,10 @@ def held_signals() -> Iterator[None]:
 @contextlib.contextmanager
 def scratch_folder() -> Iterator[Path]:
     """A temporary folder (under TMPDIR), removed with all it holds on every way out."""
-    folder = Path(tempfile.mkdtemp(prefix="release-check-"))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="release-check-"))
+    except OSError as error:
+        raise UsageError(f"cannot make a temporary folder: {error}") from None
     try:
         yield folder
     finally:
