@@ -57,6 +57,7 @@ SUBCOMMANDS: dict[str, str] = {
     "watch": "release_check.live.watch:watch",
     "install-hook": "release_check.hooks:install_hook",
     "uninstall-hook": "release_check.hooks:uninstall_hook",
+    "pre-push": "release_check.hooks:pre_push",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,42 +23,64 @@ GIT_ENV = {
 
 @dataclass(frozen=True)
 class Repo:
-    """A work tree whose ``origin`` is a bare repository beside it."""
+    """A work tree whose ``origin`` is a bare repository beside it; TMPDIR is ``scratch``."""
 
     path: Path
     env: dict[str, str]
+    scratch: Path
 
-    def git(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def git(self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
         """Run git in the work tree (or ``cwd``); never raises on a non-zero exit."""
-        return subprocess.run(["git", *args], cwd=cwd or self.path, env=self.env,
+        return subprocess.run(["git", *args], cwd=cwd or self.path, env={**self.env, **(env or {})},
                               capture_output=True, text=True, check=False, timeout=300)
 
     def commit_procfile(self, web_command: str, message: str) -> None:
         """Commit a Procfile whose ``web`` entry is ``web_command``, with anything else changed."""
         (self.path / "Procfile").write_text(f"web: {web_command}\n")
+        self.commit(message)
+
+    def commit(self, message: str) -> None:
+        """Commit everything changed in the work tree (untracked files too, unless ignored)."""
         self.git("add", "-A")
         assert self.git("commit", "-q", "--allow-empty", "-m", message).returncode == 0
 
-    def push(self, *flags: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        """``git push origin main``, the hook's output included."""
-        return self.git("push", *flags, "origin", "main", cwd=cwd)
+    def push(self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
+        """``git push FLAGS origin REFS`` (REFS: ``main`` unless named), the hook's output included.
 
-    def head(self) -> str:
-        """The local commit of main."""
-        return self.git("rev-parse", "main").stdout.strip()
+        A ref starting with ``:`` deletes, so only ``-`` marks a flag.
+        """
+        flags = [arg for arg in args if arg.startswith("-")]
+        refs = [arg for arg in args if not arg.startswith("-")] or ["main"]
+        return self.git("push", *flags, "origin", *refs, cwd=cwd, env=env)
 
-    def remote_head(self) -> str:
-        """The remote's commit of main, or '' when nothing was ever pushed."""
-        return self.git("ls-remote", "origin", "refs/heads/main").stdout.split("\t")[0]
+    def head(self, ref: str = "main") -> str:
+        """The local commit of ``ref``."""
+        return self.git("rev-parse", ref).stdout.strip()
+
+    def short(self, ref: str = "main") -> str:
+        """The abbreviated commit of ``ref``, as the hook prints it."""
+        return self.git("rev-parse", "--short", ref).stdout.strip()
+
+    def remote_head(self, branch: str = "main") -> str:
+        """The remote's commit of ``branch``, or '' when it is not there."""
+        return self.git("ls-remote", "origin", f"refs/heads/{branch}").stdout.split("\t")[0]
+
+    def worktrees(self) -> list[str]:
+        """Every worktree git knows of, the main one included."""
+        listed = self.git("worktree", "list", "--porcelain").stdout.splitlines()
+        return [line.removeprefix("worktree ") for line in listed if line.startswith("worktree ")]
 
 
-def make_repo(root: Path, tag: str, web_command: str, extra_env: dict[str, str]) -> Repo:
+def make_repo(root: Path, tag: str, web_command: str, extra_env: Mapping[str, str]) -> Repo:
     """A repository under ``root`` with one commit (its Procfile) and an empty bare remote."""
-    remote, work = root / "remote.git", root / "app"
-    env = clean_env(tag, {**GIT_ENV, **extra_env})
+    remote, work, scratch = root / "remote.git", root / "app", root / "tmp"
+    scratch.mkdir(parents=True)
+    env = clean_env(tag, {**GIT_ENV, "TMPDIR": str(scratch), **extra_env})
     for args in (["init", "-q", "--bare", str(remote)], ["init", "-q", "-b", "main", str(work)]):
         subprocess.run(["git", *args], env=env, check=True, capture_output=True)
-    repo = Repo(work, env)
+    repo = Repo(work, env, scratch)
     repo.git("remote", "add", "origin", str(remote))
     repo.commit_procfile(web_command, "initial")
     return repo

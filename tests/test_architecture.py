@@ -18,6 +18,7 @@ ALLOWED = {
     "checking": {"config"},
     "release": {"config", "checking"},
     "live": {"config", "checking"},
+    "hooks": {"config", "release"},
 }
 
 

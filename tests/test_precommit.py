@@ -31,7 +31,7 @@ def test_manifest_declares_an_always_run_pre_push_hook() -> None:
     assert hook["stages"] == ["pre-push"]
     assert hook["pass_filenames"] is False
     assert hook["always_run"] is True
-    assert hook["entry"] == "release-check"
+    assert hook["entry"] == "release-check pre-push --"  # the hook's args follow the --
     assert hook["language"] == "python"
 
 
@@ -54,7 +54,7 @@ def hook_source(root: Path, app: Repo) -> tuple[Path, str]:
 
 @pytest.mark.slow
 def test_pre_commit_checks_every_push(tmp_path: Path, tag: str) -> None:
-    """Real pre-commit: a healthy push passes; a push changing no file still runs it, and fails."""
+    """Real pre-commit: the pushed commit is checked, not the working folder, on every push."""
     app = make_repo(tmp_path, tag, app_command(), {"PRE_COMMIT_HOME": str(tmp_path / "cache")})
     source, rev = hook_source(tmp_path, app)
     (app.path / ".pre-commit-config.yaml").write_text(CONFIG.format(repo=source, rev=rev))
@@ -62,13 +62,30 @@ def test_pre_commit_checks_every_push(tmp_path: Path, tag: str) -> None:
     subprocess.run([sys.executable, "-m", "pre_commit", "install", "--hook-type", "pre-push"],
                    cwd=app.path, env=app.env, check=True, capture_output=True, timeout=60)
 
-    accepted = app.push()
+    accepted = app.push()  # the first push, with the root commit: no PRE_COMMIT_TO_REF
     shown = accepted.stdout + accepted.stderr
     assert accepted.returncode == 0, shown
     assert "release-check" in shown
     assert "Passed" in shown
 
+    app.git("switch", "-q", "-c", "feature")
+    app.commit_procfile(app_command("--exit", "3"), "broken feature")
+    app.git("switch", "-q", "main")
+    other_branch = app.push("feature")  # PRE_COMMIT_TO_REF is feature's commit, not HEAD
+    shown = other_branch.stdout + other_branch.stderr
+    assert other_branch.returncode != 0, shown
+    assert (f"checking {app.short('feature')} (feature -> origin/feature) in a temporary"
+            " worktree") in shown
+    assert "release-check: FAILED: web exited with code 3" in shown
+
     app.commit_procfile(app_command("--exit", "3"), "broken")
+    (app.path / "Procfile").write_text(f"web: {app_command()}\n")  # fixed, not committed
+    dirty = app.push()  # pre-commit stashes the fix, so the folder is the commit again
+    shown = dirty.stdout + dirty.stderr
+    assert dirty.returncode != 0, shown
+    assert "release-check: FAILED: web exited with code 3" in shown
+
+    app.git("checkout", "Procfile")
     assert app.push("--no-verify").returncode == 0
     app.git("commit", "-q", "--allow-empty", "-m", "no files changed")
     refused = app.push()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from release_check.release.app import describe_exit
-from release_check.text import printable, quoted
+from release_check.text import describe_exit, printable, quoted
 
 
 def test_control_characters_are_escaped() -> None:

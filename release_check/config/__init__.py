@@ -8,13 +8,16 @@ A leaf: it imports nothing from the other subpackages, so any of them may depend
 
 from release_check.config.envfile import app_environment
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
-from release_check.config.file import FileSettings, locate
+from release_check.config.file import CONFIG_VARIABLE, PYPROJECT, STANDALONE, FileSettings, locate
 from release_check.config.procfile import command_for
 from release_check.config.settings import BY_KEY, SETTINGS, Config, Setting, load, skip_requested
 
 __all__ = [
     "BY_KEY",
+    "CONFIG_VARIABLE",
+    "PYPROJECT",
     "SETTINGS",
+    "STANDALONE",
     "BodyMatch",
     "Config",
     "Expectation",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Mapping
@@ -20,23 +19,6 @@ from release_check.release.wakeup import Wakeup
 def _shell() -> str:
     """Heroku runs Procfile commands with bash; fall back to POSIX sh where bash is absent."""
     return shutil.which("bash") or "/bin/sh"
-
-
-def describe_exit(code: int) -> str:
-    """Name an exit status the way a user reads it: a code, or the signal that ended it."""
-    if code < 0:
-        return f"was killed by {_signal_name(-code)}"
-    signame = _signal_name(code - 128)
-    if code > 128 and signame != str(code - 128):
-        return f"exited with code {code} (128+{code - 128}: the shell saw {signame})"
-    return f"exited with code {code}"
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return str(number)
 
 
 @dataclass

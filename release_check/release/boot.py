@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 from release_check.errors import AppExited, ForeignListener, NotHealthy, WrongPort
 from release_check.release import diagnose
-from release_check.release.app import App, describe_exit
+from release_check.release.app import App
 from release_check.release.ports import Listener, Target, accepts, held_by, listeners_of, serving
 from release_check.release.tree import TreeWatcher, tree_of
+from release_check.text import describe_exit
 
 POLL_INTERVAL = 0.02  # the socket is probed at least this often; exits and output wake sooner
 _CONNECT_TIMEOUT = 1.0

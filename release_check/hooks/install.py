@@ -1,14 +1,12 @@
-"""``release-check install-hook`` / ``uninstall-hook``: a git pre-push hook that runs the check.
+"""``release-check install-hook`` / ``uninstall-hook``: write or remove the pre-push hook.
 
-The hook runs the Python that installed it (``python -m release_check``), so it works from a
-virtualenv that is not activated when git runs; if that interpreter is gone or no longer has
-release-check, it falls back to ``release-check`` on PATH. It recognises itself by MARKER.
+The hook records the Python that installed it (see script.py) and recognises itself by MARKER.
+It goes into this repository's own hooks only: a core.hooksPath from the global or system git
+config is shared by every repository on the machine, so it is refused unless asked for.
 """
 
 from __future__ import annotations
 
-import shlex
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,48 +14,22 @@ from pathlib import Path
 from release_check.argparsing import Parser
 from release_check.console import Console
 from release_check.errors import UsageError
+from release_check.hooks import gitcmd
+from release_check.hooks.script import HOOK_NAME, MARKER, hook_script
 
-MARKER = "# release-check: pre-push hook written by `release-check install-hook`"
-HOOK_NAME = "pre-push"
-
-_SCRIPT = """#!/bin/sh
-{marker}
-# Runs the release check on this repository's Procfile before every push, and refuses the push
-# when it fails. Skip it once with `git push --no-verify`; remove it with
-# `release-check uninstall-hook`.
-python={python}
-root=$(git rev-parse --show-toplevel) && cd "$root" || exit 1
-if [ -x "$python" ] && "$python" -c 'import release_check' 2>/dev/null; then
-    set -- "$python" -m release_check
-elif command -v release-check >/dev/null 2>&1; then
-    set -- release-check
-else
-    echo "release-check: not found ($python, nor release-check on PATH);" \\
-        "install it, or push with --no-verify" >&2
-    exit 1
-fi
-if [ -f .env ]; then
-    set -- "$@" --env-file .env
-fi
-"$@" </dev/null
-code=$?
-if [ "$code" -ne 0 ]; then
-    echo "release-check: push refused by the pre-push hook ('git push --no-verify' skips it)" >&2
-fi
-exit "$code"
-"""
+_SHARED_SCOPES = ("global", "system")
 
 _INSTALL = (
-    "Write a git pre-push hook that runs `release-check` from the repository root (with"
-    " `--env-file .env` when that file exists) and refuses the push when the check fails."
-    " It goes where git looks for hooks (core.hooksPath, else .git/hooks); running it again"
-    " updates it. A pre-push hook that release-check did not write is left alone unless --force."
-    " `git push --no-verify` skips the check for one push."
+    "Write a git pre-push hook that runs the release check on each commit being pushed"
+    " (`release-check pre-push`) and refuses the push when one fails. It goes into this"
+    " repository's hooks (.git/hooks, or a core.hooksPath set in this repository); running it"
+    " again updates it. A pre-push hook that release-check did not write is left alone unless"
+    " --force. `git push --no-verify` skips the check for one push."
 )
 _INSTALL_EPILOG = (
     "The hook runs this Python ({python} -m release_check), or release-check on PATH when that"
-    " is gone. Exit codes: 0 installed or already there, 2 not in a git work tree or a foreign"
-    " hook in the way. More in docs/local.md."
+    " is gone. Exit codes: 0 installed or already there, 2 not in a git work tree, a foreign"
+    " hook in the way, or a global core.hooksPath. More in docs/local.md."
 )
 _UNINSTALL = (
     "Remove the pre-push hook written by `release-check install-hook`. A pre-push hook that"
@@ -65,28 +37,29 @@ _UNINSTALL = (
 )
 
 
-def hook_script(python: str) -> str:
-    """The hook's text, running ``python -m release_check`` (or release-check on PATH)."""
-    return _SCRIPT.format(marker=MARKER, python=shlex.quote(python))
-
-
-def _git(*args: str) -> list[str]:
-    """The output lines of ``git rev-parse ARGS`` run here; UsageError outside a work tree."""
-    try:
-        done = subprocess.run(["git", "rev-parse", *args], capture_output=True, text=True,
-                              check=False)
-    except FileNotFoundError:
-        raise UsageError("git is not installed (or not on PATH)") from None
-    if done.returncode != 0:
-        reason = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-        raise UsageError(f"not in a git work tree: {reason[0].removeprefix('fatal: ')}")
-    return done.stdout.splitlines()
-
-
 def _locate() -> tuple[Path, Path]:
     """The work tree's root, and the hook's path (core.hooksPath honoured, as git resolves it)."""
-    root, hooks = _git("--show-toplevel", "--git-path", "hooks")
-    return Path(root), Path.cwd() / hooks / HOOK_NAME
+    root = gitcmd.work_tree_root()
+    hooks = gitcmd.output(None, "rev-parse", "--git-path", "hooks").rstrip("\n")
+    return root, Path.cwd() / hooks / HOOK_NAME
+
+
+def _shared_hooks_path() -> str | None:
+    """Why the hook would land in a folder shared by every repository; None when it would not."""
+    done = gitcmd.run(None, "config", "--show-scope", "--show-origin", "--get", "core.hooksPath")
+    if done.returncode != 0:  # unset
+        return None
+    scope, origin, value = done.stdout.rstrip("\n").split("\t", 2)
+    if scope not in _SHARED_SCOPES:
+        return None
+    return (
+        f"core.hooksPath is set to {value} by your {scope} git config"
+        f" ({origin.removeprefix('file:')}), so git runs every repository's hooks from there and"
+        " never from .git/hooks; release-check installs into this repository only. Pass"
+        " --global-hooks-path to install there anyway (pushes of repositories without a"
+        " Procfile then pass, with a note), or run `git config core.hooksPath .git/hooks` here"
+        f" first (your {scope} hooks then no longer run in this repository)"
+    )
 
 
 def _current(hook: Path) -> bytes | None:
@@ -120,6 +93,9 @@ def _install_parser() -> Parser:
                     epilog=_INSTALL_EPILOG.format(python=sys.executable))
     parser.add_argument("--force", action="store_true",
                         help="replace a pre-push hook that release-check did not write")
+    parser.add_argument("--global-hooks-path", action="store_true",
+                        help="install into the core.hooksPath of your global or system git"
+                             " config, which every repository on this machine uses")
     return parser
 
 
@@ -131,13 +107,16 @@ def install_hook(
     """Install (or update) the pre-push hook; refuse to replace a foreign one without --force."""
     args = _install_parser().parse_args(argv)
     root, hook = _locate()
+    shared = _shared_hooks_path()
+    if shared is not None and not args.global_hooks_path:
+        raise UsageError(shared)
     script = hook_script(sys.executable).encode()
     current = _current(hook)
     ours = current is not None and MARKER.encode() in current
     if current is not None and not ours and not args.force:
         raise UsageError(
             f"{_shown(hook)} exists and was not written by release-check; it was left alone"
-            " (pass --force to replace it, or call release-check from it)"
+            " (pass --force to replace it, or call `release-check pre-push \"$@\"` from it)"
         )
     if current == script:
         console.always(f"the pre-push hook at {_shown(hook)} is already installed")
@@ -147,8 +126,9 @@ def install_hook(
         console.always(f"{done} the pre-push hook at {_shown(hook)}:"
                        " every push now runs release-check first")
     if not (root / "Procfile").is_file():
-        console.warn(f"no Procfile at {root}: pushes will be refused unless RELEASE_CHECK_PROCFILE"
-                     " or RELEASE_CHECK_WEB_COMMAND says what to boot")
+        console.warn(f"no Procfile at {root}: pushes pass unchecked, with a note, until there is"
+                     " one (or RELEASE_CHECK_PROCFILE or RELEASE_CHECK_WEB_COMMAND says what to"
+                     " boot)")
 
 
 def uninstall_hook(

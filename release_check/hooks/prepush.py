@@ -1,0 +1,233 @@
+"""``release-check pre-push``: what the hook runs; checks each commit being pushed.
+
+Each commit is checked by a release check of its own (``python -m release_check`` in a child
+process) run in that commit's files: a temporary detached worktree, or the working folder
+itself when it is clean and at that commit. A failure raises, which refuses the push.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_check.argparsing import Parser
+from release_check.config import CONFIG_VARIABLE, PYPROJECT, STANDALONE
+from release_check.console import Console
+from release_check.errors import EXIT_PASSED, EXIT_USAGE, CheckFailed, Interrupted, UsageError
+from release_check.hooks import gitcmd
+from release_check.hooks.checkenv import check_environment
+from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
+from release_check.hooks.worktree import link_ignored, scratch_folder, temporary_worktree
+from release_check.release import report_path
+from release_check.text import describe_exit, printable
+
+PROCFILE = "Procfile"
+_TABLE = "tool.release-check"
+_BOOT_VARIABLES = ("RELEASE_CHECK_WEB_COMMAND", "RELEASE_CHECK_PROCFILE", CONFIG_VARIABLE)
+_BYPASS = "'git push --no-verify' skips the check"
+_SHOWN_LINKS = 5
+
+_DESCRIPTION = (
+    "Run the release check on each commit being pushed, as the pre-push hook written by"
+    " `release-check install-hook` does: git passes the remote's name and URL as arguments and"
+    " one line per ref on standard input. Each commit is checked in a temporary worktree (or"
+    " in the working folder, when that is clean and at the commit), with the same settings;"
+    " deletions are not checked, nor a commit twice. Under pre-commit (PRE_COMMIT=1) the commit"
+    " is PRE_COMMIT_TO_REF instead. Flags after -- go to each release check."
+)
+_EPILOG = (
+    "Exit codes: 0 every commit passed (or there was nothing to check), 1 a commit failed,"
+    " 2 a commit could not be checked. More in docs/local.md."
+)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every check of one push shares."""
+
+    root: Path
+    scratch: Path
+    flags: tuple[str, ...]
+    environ: Mapping[str, str]
+    console: Console
+
+
+def pre_push(argv: Sequence[str], environ: Mapping[str, str], console: Console) -> None:
+    """Check each commit being pushed; raise CheckFailed or UsageError to refuse the push."""
+    remote, flags = _arguments(argv)
+    root = gitcmd.work_tree_root()
+    pushes = _pushes(remote, environ)
+    with scratch_folder() as scratch:
+        run = _Run(root, scratch, flags, environ, console)
+        if pushes is None:
+            _check_working_folder(run)
+            return
+        checked: set[str] = set()
+        for push in pushes:
+            _check_push(run, push, checked)
+
+
+def _arguments(argv: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """The remote to name in the output, and the flags (after --) for each release check."""
+    own, flags = list(argv), []
+    if "--" in own:
+        flags = own[own.index("--") + 1:]
+        own = own[:own.index("--")]
+    parser = Parser(prog="release-check pre-push", description=_DESCRIPTION, epilog=_EPILOG,
+                    usage="%(prog)s [-h] [REMOTE [URL]] [-- FLAG ...]")
+    parser.add_argument("remote", nargs="?", help="the remote's name, as git passes it")
+    parser.add_argument("url", nargs="?", help="the remote's URL, as git passes it")
+    args = parser.parse_args(own)
+    return remote_name(args.remote, args.url), tuple(flags)
+
+
+def _pushes(remote: str, environ: Mapping[str, str]) -> list[Push] | None:
+    """The refs being pushed; None when nothing names one (a manual ``pre-commit run``)."""
+    if environ.get("PRE_COMMIT"):
+        return from_pre_commit(environ)  # pre-commit has read git's lines itself
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("release-check pre-push reads the refs being pushed on standard input,"
+                         " as git gives them to a pre-push hook (see release-check install-hook)")
+    return parse_lines(sys.stdin.read(), remote)
+
+
+def _check_push(run: _Run, push: Push, checked: set[str]) -> None:
+    """Check one ref being pushed, unless it is a deletion or its commit was already checked."""
+    if push.deletes:
+        run.console.info(f"deleting {push.target}: nothing to check")
+        return
+    commit = _commit(run.root, push.local)
+    if commit is None:
+        run.console.info(f"{push.label}: not a commit, nothing to check")
+        return
+    sha, short = commit
+    what = f"{short} ({push.label})"
+    if sha in checked:
+        run.console.info(f"{what}: already checked in this push")
+        return
+    checked.add(sha)
+    if not _boots_something(run, _root_files(run.root, sha), lambda: _pyproject_at(run.root, sha)):
+        run.console.info(f"note: {what} has no Procfile (nor release-check settings): pushed"
+                         " unchecked")
+        return
+    _check_commit(run, sha, what)
+
+
+def _commit(root: Path, ref: str) -> tuple[str, str] | None:
+    """The full and short sha of the commit ``ref`` is or points at (a tag is peeled)."""
+    done = gitcmd.run(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if done.returncode != 0:
+        return None
+    sha = done.stdout.strip()
+    return sha, gitcmd.output(root, "rev-parse", "--short", sha).strip()
+
+
+def _root_files(root: Path, sha: str) -> list[str]:
+    """Which of the files that say what to boot the commit has at its root."""
+    return gitcmd.output(root, "ls-tree", "--name-only", sha, "--",
+                         PROCFILE, STANDALONE, PYPROJECT).splitlines()
+
+
+def _pyproject_at(root: Path, sha: str) -> str:
+    return gitcmd.output(root, "show", f"{sha}:{PYPROJECT}")
+
+
+def _boots_something(run: _Run, names: Collection[str], pyproject: Callable[[], str]) -> bool:
+    """Whether there is anything to check: a Procfile, release-check settings, or flags.
+
+    Without any, the push passes: a hook in a shared hooks folder reaches such repositories.
+    """
+    if run.flags or any(run.environ.get(variable) for variable in _BOOT_VARIABLES):
+        return True
+    if PROCFILE in names or STANDALONE in names:
+        return True
+    return PYPROJECT in names and _TABLE in pyproject()
+
+
+def _check_commit(run: _Run, sha: str, what: str) -> None:
+    """Check the commit in the working folder when that is the same thing, else in a worktree."""
+    if _clean_at(run.root, sha):
+        run.console.info(f"checking {what} in the working folder {run.root} (clean, at HEAD)")
+        _check(run, run.root, what)
+        return
+    with temporary_worktree(run.root, sha, run.scratch / "worktree" / run.root.name) as folder:
+        run.console.info(f"checking {what} in a temporary worktree {folder}")
+        _say_linked(run, link_ignored(run.root, folder))
+        _check(run, folder, what)
+
+
+def _say_linked(run: _Run, linked: Sequence[str]) -> None:
+    """Name the first few ignored files linked into the worktree."""
+    if not linked:
+        return
+    more = len(linked) - _SHOWN_LINKS
+    shown = ", ".join(printable(name, 100) for name in linked[:_SHOWN_LINKS])
+    shown += f" and {more} more" if more > 0 else ""
+    run.console.info(f"ignored files linked in from {run.root}: {shown}")
+
+
+def _clean_at(root: Path, sha: str) -> bool:
+    """Whether the working folder holds exactly ``sha``: HEAD, nothing changed or untracked."""
+    head = gitcmd.run(root, "rev-parse", "--verify", "--quiet", "HEAD").stdout.strip()
+    return head == sha and gitcmd.output(root, "status", "--porcelain", "-z") == ""
+
+
+def _check_working_folder(run: _Run) -> None:
+    root = run.root
+    if not _boots_something(run, [p.name for p in root.iterdir()], lambda: _read(root / PYPROJECT)):
+        run.console.info(f"note: {root} has no Procfile (nor release-check settings): unchecked")
+        return
+    run.console.info(f"no pushed commit named (PRE_COMMIT_TO_REF is unset): checking the working"
+                     f" folder {root} as it is")
+    _check(run, root, "the working folder")
+
+
+def _read(path: Path) -> str:
+    """The file's text; when it cannot be read, the check is left to say why."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return _TABLE
+
+
+def _check(run: _Run, folder: Path, what: str) -> None:
+    """One release check in ``folder``; raise, naming ``what`` and the reason, when it fails."""
+    own_report = run.scratch / "report.json"
+    own_report.unlink(missing_ok=True)  # a report left by the previous commit's check
+    env = check_environment(run.environ, run.root, sys.executable, own_report)
+    code = _run_check(folder, run.flags, env)
+    if code == EXIT_PASSED:
+        return
+    report = folder / (report_path(run.flags, env) or own_report)  # an absolute path wins
+    refusal = f"push of {what} refused: {_reason(report, code)} ({_BYPASS})"
+    raise UsageError(refusal) if code == EXIT_USAGE else CheckFailed(refusal)
+
+
+def _run_check(folder: Path, flags: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run ``python -m release_check FLAGS`` in ``folder``; its exit code once it is gone."""
+    child = subprocess.Popen([sys.executable, "-P", "-m", "release_check", *flags], cwd=folder,
+                             env=env, stdin=subprocess.DEVNULL)
+    try:
+        return child.wait()
+    except Interrupted as interrupted:
+        # A terminal's Ctrl-C reaches the check as well; a signal sent to the hook alone, or to
+        # git, is passed on, so that the check stops its app.
+        child.send_signal(interrupted.signum)
+        raise
+    finally:
+        child.wait()  # the guard raises once: a second Ctrl-C cannot end this wait
+
+
+def _reason(report: Path, code: int) -> str:
+    """Why the check failed: its report's reason, else how its process ended."""
+    try:
+        reason = json.loads(report.read_text(encoding="utf-8")).get("reason")
+    except (OSError, ValueError, AttributeError):
+        reason = None
+    if code > 0 and isinstance(reason, str) and reason:
+        return reason
+    return f"release-check {describe_exit(code)}"
