@@ -53,8 +53,8 @@ Subcommand = Callable[[Sequence[str], Mapping[str, str], Console], None]
 # name -> "module:function"; imported only when used, so the release check starts fast.
 # A subcommand prints its own success lines and raises CheckFailed or UsageError otherwise.
 SUBCOMMANDS: dict[str, str] = {
-    "probe": "release_check.live.probe:probe",
-    "watch": "release_check.live.watch:watch",
+    "probe": "release_check.live:probe",
+    "watch": "release_check.live:watch",
     "install-hook": "release_check.hooks:install_hook",
     "uninstall-hook": "release_check.hooks:uninstall_hook",
     "pre-push": "release_check.hooks:pre_push",
