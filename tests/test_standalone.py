@@ -1,6 +1,7 @@
 """The standalone executable (scripts/build-standalone) on a machine that has no Python.
 
-These run only against a built file named by RC_TEST_COMMAND, as CI does after the build:
+The real-process tests run only against a built file named by RC_TEST_COMMAND, as CI does
+after the build:
 
     RC_TEST_COMMAND=dist/release-check pytest -m standalone
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,16 +23,17 @@ import pytest
 from tests.conftest import (
     COMMAND_VAR,
     RC_COMMAND,
+    REPO,
     TAG_VAR,
     app_command,
     clean_env,
 )
 
-pytestmark = [
-    pytest.mark.standalone,
-    pytest.mark.skipif(not os.environ.get(COMMAND_VAR),
-                       reason=f"set {COMMAND_VAR}=dist/release-check (scripts/build-standalone)"),
-]
+pytestmark = pytest.mark.standalone
+built = pytest.mark.skipif(
+    not os.environ.get(COMMAND_VAR),
+    reason=f"set {COMMAND_VAR}=dist/release-check (built by scripts/build-standalone)",
+)
 
 # A Node server as a Heroku Node app would have it. Before listening it records what runs
 # release-check (its parent: bash execs a lone command), so the test can see which files
@@ -101,6 +104,7 @@ def run_in(app: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
                           timeout=60, check=False)
 
 
+@built
 def test_node_app_passes_with_no_python_anywhere(tag: str, tmp_path: Path) -> None:
     """With no python on PATH and a broken PYTHONPATH, the file checks a Node app and passes."""
     assert standalone().read_bytes()[:4] == b"\x7fELF", "a script would need an interpreter"
@@ -119,6 +123,7 @@ def test_node_app_passes_with_no_python_anywhere(tag: str, tmp_path: Path) -> No
     assert list((tmp_path / "tmp").iterdir()) == [], "the unpacked bundle was left behind"
 
 
+@built
 def test_node_app_crash_fails_with_its_exit_code(tag: str, tmp_path: Path) -> None:
     """A Node web process that exits before listening fails the release (exit 1) at once."""
     app = node_app(tmp_path, "node -e 'console.log(\"no database\"); process.exit(3)'")
@@ -129,6 +134,7 @@ def test_node_app_crash_fails_with_its_exit_code(tag: str, tmp_path: Path) -> No
     assert "web | no database" in done.stdout
 
 
+@built
 @pytest.mark.parametrize("caller", [None, "/opt/vendor/lib"])
 def test_app_gets_the_callers_environment_not_the_bundles(tag: str, tmp_path: Path,
                                                           caller: str | None) -> None:
@@ -146,6 +152,7 @@ def test_app_gets_the_callers_environment_not_the_bundles(tag: str, tmp_path: Pa
     assert [name for name in variables if name.startswith(BOOTLOADER_VARS)] == []
 
 
+@built
 def test_sigterm_leaves_no_unpacked_files(tag: str, tmp_path: Path) -> None:
     """SIGTERM mid-boot stops the app, exits 1, and the one-file bundle's unpacked copy is gone."""
     pid_dir, unpacked = tmp_path / "pids", tmp_path / "tmp"
@@ -167,3 +174,18 @@ def test_sigterm_leaves_no_unpacked_files(tag: str, tmp_path: Path) -> None:
     assert runner.returncode == 1, out
     assert "FAILED: interrupted by SIGTERM; nothing it started is left running" in out
     assert list(unpacked.iterdir()) == []
+
+
+def test_docs_name_the_pinned_bundler() -> None:
+    """docs/standalone.md names the PyInstaller version that scripts/build-standalone pins."""
+    pin = re.search(r"^PYINSTALLER=(pyinstaller==\S+)$", (REPO / "scripts/build-standalone")
+                    .read_text(), re.M)
+    assert pin is not None
+    assert f"`{pin.group(1)}`" in (REPO / "docs" / "standalone.md").read_text()
+
+
+def test_ci_builds_and_tests_the_standalone() -> None:
+    """.ci/run builds the file and runs this subset against it."""
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "scripts/build-standalone" in ci
+    assert f"{COMMAND_VAR}=dist/release-check pytest -n 2 -m standalone" in ci
