@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 
 from release_check.release.record import MEGABYTE, Memory, Record, Shutdown
 from release_check.release.report import document, report_path, write
+from release_check.release.tail import Tail, tail_report
 
 if TYPE_CHECKING:
     from release_check.config import Config
     from release_check.console import Console
     from release_check.signals import SignalGuard
 
-__all__ = ["MEGABYTE", "Memory", "Record", "Shutdown", "document", "report_path", "run", "write"]
+__all__ = ["MEGABYTE", "Memory", "Record", "Shutdown", "Tail", "document", "report_path", "run",
+           "tail_report", "write"]
 
 
 def run(
