@@ -171,7 +171,7 @@ def test_an_error_older_than_the_tail_is_kept_with_its_distance() -> None:
 def test_an_error_repeated_in_the_tail_gives_way_to_an_older_different_one() -> None:
     """Like gunicorn's two HaltServer tracebacks: the earlier error is the ModuleNotFoundError."""
     halt = "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"
-    lines = ["ModuleNotFoundError: No module named 'x'", *["frame"] * 5, halt, *["frame"] * 5,
+    lines = ["ModuleNotFoundError: No module named 'x'", *["frame"] * 3, halt, *["frame"] * 9,
              halt]
     error = recent(lines).tail().earlier_error
     assert error is not None

@@ -58,8 +58,10 @@ class Repeats:
         at = len(self._held)
         if at:
             fits = [k for k in self._fits if self._shown[at - k] == line]
-        else:
+        elif line in self._shown:  # most lines repeat nothing: one quick scan says so
             fits = [k for k in range(1, len(self._shown) + 1) if self._shown[-k] == line]
+        else:
+            fits = []
         if fits:
             self._held.append(line)
             self._fits = fits
