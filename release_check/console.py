@@ -123,20 +123,31 @@ def rows(line: str, width: int, indent: int) -> list[str]:
     """Cut ``line`` into rows of at most ``width`` cells; the later rows start with spaces.
 
     A character outside ASCII is counted two cells wide, the most a terminal gives it, so a
-    row never wraps on its own; control characters are already escaped.
+    row never wraps on its own; control characters are already escaped. A row ends after a
+    space where one falls in its second half, so words stay whole.
     """
     if len(line) * (1 if line.isascii() else 2) <= width:
         return [line]
     lead = " " * (indent if width - indent >= _ROOMY else 2)
     if width <= len(lead) + 1:
         return [line]
-    cut: list[str] = []
-    row, used = "", 0
-    for char in line:
-        cells = 1 if char.isascii() else 2
-        if used + cells > width:
-            cut.append(row)
-            row, used = lead, len(lead)
-        row += char
-        used += cells
-    return [*cut, row]
+    done: list[str] = []
+    rest, room, start = line, width, ""
+    while True:
+        take = max(1, _fitting(rest, room))
+        if take >= len(rest):
+            return [*done, start + rest]
+        space = rest.rfind(" ", take // 2, take)
+        take = space + 1 if space > 0 else take
+        done.append(start + rest[:take])
+        rest, room, start = rest[take:], width - len(lead), lead
+
+
+def _fitting(text: str, room: int) -> int:
+    """How many leading characters of ``text`` fit in ``room`` cells."""
+    used = 0
+    for at, char in enumerate(text):
+        used += 1 if char.isascii() else 2
+        if used > room:
+            return at
+    return len(text)

@@ -201,8 +201,26 @@ def test_wrapped_rows_never_start_with_app_text() -> None:
     cut = rows(line, 80, 6)
     assert len(cut) > 1
     assert all(row.startswith("      ") for row in cut[1:])
-    assert all(len(row.encode("utf-16-le")) // 2 <= 80 for row in cut)
+    assert all(sum(1 if char.isascii() else 2 for char in row) <= 80 for row in cut)
     assert "".join(row.removeprefix("      ") for row in cut) == line
+
+
+@given(st.text(st.sampled_from("ab \u00e9\u4e2d"), max_size=300), st.integers(26, 120))
+def test_rows_fit_and_lose_nothing(line: str, width: int) -> None:
+    """Every row fits the width, every later row starts indented, and nothing is lost."""
+    cut = rows(line, width, 6)
+    assert all(sum(1 if char.isascii() else 2 for char in row) <= width for row in cut)
+    assert all(row.startswith("      ") for row in cut[1:])
+    assert cut[0] + "".join(row[6:] for row in cut[1:]) == line
+
+
+def test_long_lines_are_cut_after_a_space() -> None:
+    """A long verdict is cut between words, not inside one, where a space is near the end."""
+    line = ("release-check: FAILED: web exited with code 1 before listening on port 50877"
+            " (after 0.29s)")
+    assert rows(line, 80, 15) == [
+        "release-check: FAILED: web exited with code 1 before listening on port 50877 ",
+        "               (after 0.29s)"]
 
 
 def test_an_unencodable_character_is_written_escaped_not_lost() -> None:
