@@ -329,7 +329,9 @@ def test_a_forged_verdict_cannot_show_on_a_terminal(tag: str, tmp_path: Path) ->
     env = clean_env(tag, output_app("forge"))
     runner = shlex.join([sys.executable, "-m", "release_check"])
     script = f"{runner}; echo $? > {shlex.quote(str(done))}; sleep 60"
-    base = [tmux, "-L", socket, "-f", "/dev/null"]
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g set-clipboard on\n")  # let OSC 52 reach tmux's buffers, if it gets out
+    base = [tmux, "-L", socket, "-f", str(conf)]
     try:
         subprocess.run([*base, "new-session", "-d", "-x", "80", "-y", "40", "-s", "check",
                         "sh", "-c", script], env=env, cwd=tmp_path, check=True, timeout=10)
@@ -339,6 +341,10 @@ def test_a_forged_verdict_cannot_show_on_a_terminal(tag: str, tmp_path: Path) ->
             time.sleep(0.1)
         screen = subprocess.run([*base, "capture-pane", "-p", "-t", "check"], check=True,
                                 capture_output=True, text=True, timeout=10).stdout
+        title = subprocess.run([*base, "display-message", "-p", "-t", "check", "#{pane_title}"],
+                               check=True, capture_output=True, text=True, timeout=10).stdout
+        buffers = subprocess.run([*base, "list-buffers"], capture_output=True, text=True,
+                                 check=False, timeout=10).stdout
     finally:
         subprocess.run([*base, "kill-server"], capture_output=True, check=False, timeout=10)
     assert done.read_text().strip() == "1"
@@ -348,3 +354,5 @@ def test_a_forged_verdict_cannot_show_on_a_terminal(tag: str, tmp_path: Path) ->
     assert not [row for row in rows_on_screen if row.startswith("release-check: PASSED")], screen
     assert all(row.startswith(("web | ", "release-check: ", " ")) or not row
                for row in rows_on_screen), screen
+    assert "pwned" not in title
+    assert buffers == ""
