@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -320,39 +321,55 @@ def test_an_ascii_stdout_passes_with_an_emoji_in_the_log(release_check: RunCheck
     assert "standard output was closed" not in result.err
 
 
+@dataclass(frozen=True)
+class Terminal:
+    """What a tmux pane showed after a run: its rows, its title, tmux's paste buffers."""
+
+    code: str
+    screen: str
+    title: str
+    buffers: str
+
+
+def in_tmux(tmux: str, env: dict[str, str], tmp_path: Path) -> Terminal:
+    """Run release-check in a detached 80-column tmux pane on its own server; read the pane."""
+    done = tmp_path / "exit-code"
+    runner = shlex.join([sys.executable, "-m", "release_check"])
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g set-clipboard on\n")  # let OSC 52 reach tmux's buffers, if it gets out
+    base = [tmux, "-L", f"rc-{uuid.uuid4().hex[:12]}", "-f", str(conf)]
+
+    def tmux_out(*args: str) -> str:
+        return subprocess.run([*base, *args], capture_output=True, text=True, check=False,
+                              timeout=10).stdout
+
+    try:
+        subprocess.run([*base, "new-session", "-d", "-x", "80", "-y", "40", "-s", "check", "sh",
+                        "-c", f"{runner}; echo $? > {shlex.quote(str(done))}; sleep 60"],
+                       env=env, cwd=tmp_path, check=True, timeout=10)
+        deadline = time.monotonic() + 30
+        while not (done.exists() and done.read_text().strip()):
+            assert time.monotonic() < deadline, "release-check did not finish within 30 s"
+            time.sleep(0.1)
+        return Terminal(done.read_text().strip(), tmux_out("capture-pane", "-p", "-t", "check"),
+                        tmux_out("display-message", "-p", "-t", "check", "#{pane_title}"),
+                        tmux_out("list-buffers"))
+    finally:
+        tmux_out("kill-server")
+
+
 def test_a_forged_verdict_cannot_show_on_a_terminal(tag: str, tmp_path: Path) -> None:
     """On a real terminal (tmux), an app's forged PASSED never starts a row; FAILED is seen."""
     tmux = shutil.which("tmux")
     if tmux is None:
         pytest.skip("tmux is not installed")
-    socket, done = f"rc-{uuid.uuid4().hex[:12]}", tmp_path / "exit-code"
-    env = clean_env(tag, output_app("forge"))
-    runner = shlex.join([sys.executable, "-m", "release_check"])
-    script = f"{runner}; echo $? > {shlex.quote(str(done))}; sleep 60"
-    conf = tmp_path / "tmux.conf"
-    conf.write_text("set -g set-clipboard on\n")  # let OSC 52 reach tmux's buffers, if it gets out
-    base = [tmux, "-L", socket, "-f", str(conf)]
-    try:
-        subprocess.run([*base, "new-session", "-d", "-x", "80", "-y", "40", "-s", "check",
-                        "sh", "-c", script], env=env, cwd=tmp_path, check=True, timeout=10)
-        deadline = time.monotonic() + 30
-        while not (done.exists() and done.read_text().strip()):
-            assert time.monotonic() < deadline, "release-check did not finish within 30 s"
-            time.sleep(0.1)
-        screen = subprocess.run([*base, "capture-pane", "-p", "-t", "check"], check=True,
-                                capture_output=True, text=True, timeout=10).stdout
-        title = subprocess.run([*base, "display-message", "-p", "-t", "check", "#{pane_title}"],
-                               check=True, capture_output=True, text=True, timeout=10).stdout
-        buffers = subprocess.run([*base, "list-buffers"], capture_output=True, text=True,
-                                 check=False, timeout=10).stdout
-    finally:
-        subprocess.run([*base, "kill-server"], capture_output=True, check=False, timeout=10)
-    assert done.read_text().strip() == "1"
-    rows_on_screen = screen.splitlines()
+    shown = in_tmux(tmux, clean_env(tag, output_app("forge")), tmp_path)
+    assert shown.code == "1"
+    rows_on_screen = shown.screen.splitlines()
     assert any(row.startswith("release-check: FAILED: web exited with code 1")
-               for row in rows_on_screen), screen
-    assert not [row for row in rows_on_screen if row.startswith("release-check: PASSED")], screen
+               for row in rows_on_screen), shown.screen
+    assert not [row for row in rows_on_screen if row.startswith("release-check: PASSED")]
     assert all(row.startswith(("web | ", "release-check: ", " ")) or not row
-               for row in rows_on_screen), screen
-    assert "pwned" not in title
-    assert buffers == ""
+               for row in rows_on_screen), shown.screen
+    assert "pwned" not in shown.title
+    assert shown.buffers == ""
