@@ -34,6 +34,7 @@ from release_check.release import (
     run,
     step_summary,
     stop_token,
+    tail_report,
     workflow_commands,
     write,
     write_junit,
@@ -130,11 +131,13 @@ def _check_lines(record: Record, console: Console) -> None:
 
 
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
-    """The verdict; under --quiet, preceded by the app's last lines, which were not relayed."""
-    if console.verbosity == QUIET and record.tail and not isinstance(error, Interrupted):
-        console.always("last lines of the app's output:")
-        for line in record.tail[-10:]:
-            console.always(f"  | {quoted(line, 300)[1:-1]}")
+    """The verdict, after any error line the app's last lines would hide (release/tail.py).
+
+    Under --quiet the app's last lines come first too, since they were not relayed.
+    """
+    if not isinstance(error, Interrupted):
+        for line in tail_report(record.tail, relayed=console.verbosity != QUIET):
+            console.always(line)
     _warn_all(record, console)
     _check_lines(record, console)
     console.always(f"FAILED: {error}")

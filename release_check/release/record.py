@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from release_check.release.tail import Tail
+
 if TYPE_CHECKING:
     from release_check.checking import CheckResult, Outcome
     from release_check.release.ports import Listener
@@ -53,7 +55,7 @@ class Record:
     peak: Memory | None = None
     listeners: list[Listener] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    tail: list[str] = field(default_factory=list)
+    tail: Tail = field(default_factory=Tail)
 
     @property
     def attempts(self) -> int:

@@ -14,6 +14,7 @@ from release_check.argparsing import Parser
 from release_check.checking import CheckResult, Outcome
 from release_check.errors import ReleaseCheckError, UsageError
 from release_check.release.record import Record
+from release_check.release.tail import ErrorLine
 
 BODY_PREFIX = 200
 REPORT_VARIABLE = "RELEASE_CHECK_REPORT"
@@ -55,6 +56,10 @@ def _check(result: CheckResult) -> dict[str, Any]:
     }
 
 
+def _error_line(error: ErrorLine | None) -> dict[str, Any] | None:
+    return None if error is None else {"text": error.text, "lines_after": error.lines_after}
+
+
 def _timings(record: Record) -> dict[str, float | None]:
     return {
         "listening_s": record.listening_s,
@@ -83,6 +88,8 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
                       for lst in record.listeners],
         "killed_after_grace": record.shutdown.killed if record.shutdown else None,
         "warnings": list(record.warnings),
+        "tail": list(record.tail.lines),
+        "error_line": _error_line(record.tail.earlier_error),
     }
 
 
