@@ -427,3 +427,107 @@ def test_procfile_only_run_has_no_platform(tmp_path: Path) -> None:
     config = configured(tmp_path)
     assert config == load({}, {"RELEASE_CHECK_PROCFILE": str(tmp_path / "Procfile")})
     assert config.origin is not None and config.origin.platform_file is None
+
+
+# Bad platform files: exit 2, naming the file and the key
+
+
+BAD_FILES = [
+    ("fly.toml", "[http_service\n", "fly.toml is not valid TOML: "),
+    ("render.yaml", "services:\n  - type: web\n   name: x\n", "render.yaml is not valid YAML: "),
+    ("railway.json", '{"deploy": {"healthcheckPath": "/h",}}', "railway.json is not valid JSON: "),
+    ("app.json", '{"healthchecks": ', "app.json is not valid JSON: "),
+    ("render.yaml", "- type: web\n", "render.yaml: must be a table, not a list"),
+    ("fly.toml", '[http_service]\ninternal_port = "8080"\n',
+     "fly.toml: http_service.internal_port: '8080' is not a port number (1..65535)"),
+    ("render.yaml", "services:\n  - type: web\n    healthCheckPath: 42\n",
+     "render.yaml: services[1].healthCheckPath: must be a string, not a number"),
+    ("railway.toml", '[deploy]\nhealthcheckPath = "/h"\nhealthcheckTimeout = "soon"\n',
+     "railway.toml: deploy.healthcheckTimeout: must be a number of seconds, not a string"),
+    ("railway.json", '{"deploy": {"healthcheckPath": "health"}}',
+     "railway.json: deploy.healthcheckPath: 'health' must start with /"),
+    ("app.json", '{"healthchecks": {"web": {"path": "/"}}}',
+     "app.json: healthchecks.web: must be a list, not a table"),
+    ("app.json", '{"healthchecks": {"web": [{"path": "/", "attempts": true}]}}',
+     "app.json: healthchecks.web[1].attempts: must be a positive whole number, not True"),
+    ("config/deploy.yml", "service: app\nproxy: yes please\n",
+     "config/deploy.yml: proxy: must be a table, not a string"),
+    ("config/deploy.yml", "proxy:\n  app_port: 70000\n",
+     "config/deploy.yml: proxy.app_port: 70000 is not a port number (1..65535)"),
+    ("CHECKS", "ATTEMPTS=many\n/\n", "CHECKS:1: ATTEMPTS must be a whole number of attempts"),
+    ("CHECKS", "check.txt  ok\n", "CHECKS:1: 'check.txt' is not a path or URL to check"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "says"), BAD_FILES, ids=lambda v: str(v)[:24])
+def test_bad_platform_file_is_exit_2_naming_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, says: str
+) -> None:
+    """An unparseable file or a value of the wrong type is exit 2, naming the file and key."""
+    ex.write(tmp_path, name, text)
+    (tmp_path / "Procfile").write_text("web: bin/web\n")
+    assert main([], {"RELEASE_CHECK_PROCFILE": str(tmp_path / "Procfile")}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"release-check: error: {says}"), err
+    assert err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(("name", "text", "says"), [
+    ("fly.toml", '[http_service]\n[[http_service.checks]]\nmethod = "GET"\n',
+     "fly.toml: http_service.checks[1].path: is required: a check needs the path to request"),
+    ("fly.toml", '[[services]]\n[[services.http_checks]]\ninterval = "10s"\n',
+     "fly.toml: services[1].http_checks[1].path: is required"),
+    ("app.json", '{"healthchecks": {"web": [{"name": "web check", "attempts": 3}]}}',
+     "app.json: healthchecks.web[1]: has no path (nor uptime, listening or command)"),
+])
+def test_check_without_a_path_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, says: str
+) -> None:
+    """A platform check with no path is a bad file, named with its key."""
+    ex.write(tmp_path, name, text)
+    (tmp_path / "Procfile").write_text("web: bin/web\n")
+    assert main([], {"RELEASE_CHECK_PROCFILE": str(tmp_path / "Procfile")}) == 2
+    assert capsys.readouterr().err.startswith(f"release-check: error: {says}")
+
+
+def test_bad_header_value_is_named_but_never_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A header a platform file declares that cannot be sent is exit 2, without its value."""
+    ex.write(tmp_path, "app.json", '{"healthchecks": {"web": [{"path": "/", "httpHeaders":'
+             ' [{"name": "Authorization", "value": "Bearer s3cr\\u00e9t"}]}]}}')
+    (tmp_path / "Procfile").write_text("web: bin/web\n")
+    assert main([], {"RELEASE_CHECK_PROCFILE": str(tmp_path / "Procfile")}) == 2
+    err = capsys.readouterr().err
+    assert "app.json: healthchecks.web[1].httpHeaders[1].value: a header value must be" in err
+    assert "s3cr" not in err
+
+
+def test_platform_file_is_read_only_when_it_applies(tmp_path: Path) -> None:
+    """A broken render.yaml behind a chosen fly.toml is not read, so it is no error."""
+    fly(tmp_path)
+    ex.write(tmp_path, "render.yaml", "services: [\n")
+    (tmp_path / "Procfile").write_text("web: bin/web\n")
+    assert checks(configured(tmp_path)) == [("GET /up", "2xx")]
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ({"RELEASE_CHECK_PLATFORM": "flyio"},
+     "RELEASE_CHECK_PLATFORM: 'flyio' is not one of fly, render, railway, kamal, dokku, heroku,"
+     " none"),
+    ({"RELEASE_CHECK_PLATFORM": "kamal"}, "RELEASE_CHECK_PLATFORM is kamal, but there is no"
+     " config/deploy.yml in "),
+])
+def test_bad_platform_choice_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], env: dict[str, str], says: str
+) -> None:
+    """An unknown RELEASE_CHECK_PLATFORM, or one whose file is missing, is exit 2."""
+    (tmp_path / "Procfile").write_text("web: bin/web\n")
+    assert main([], {"RELEASE_CHECK_PROCFILE": str(tmp_path / "Procfile"), **env}) == 2
+    assert capsys.readouterr().err.startswith(f"release-check: error: {says}")
+
+
+def test_platform_flag_names_the_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    """--platform is the flag of RELEASE_CHECK_PLATFORM, and is checked the same way."""
+    assert main(["--platform", "aws"], {}) == 2
+    assert "'aws' is not one of" in capsys.readouterr().err

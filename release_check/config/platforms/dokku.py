@@ -81,8 +81,8 @@ def _entry(entry: Node, found: _Found) -> None:
     uptime = entry["uptime"].seconds(zero_ok=True)
     if entry["path"].present:
         _http(entry, found)
-    elif uptime:
-        found.uptimes.append(uptime)
+    elif entry["uptime"].present:
+        found.uptimes += [uptime] if uptime else []  # 0 asks for nothing
     elif entry["listening"].value is not True:
         raise entry.bad("has no path (nor uptime, listening or command): nothing to check")
 
