@@ -8,6 +8,9 @@ from pathlib import Path
 from tests import platform_examples as ex
 from tests.conftest import RunCheck, app_command
 
+# A failing run ends well within the subprocess timeout (Railway's file says 100 s).
+QUICK = {"RELEASE_CHECK_TIMEOUT": "20"}
+
 
 def free_port() -> int:
     """A port nothing listens on right now."""
@@ -22,7 +25,7 @@ def test_fly_boots_processes_app_on_internal_port(release_check: RunCheck, tmp_p
     port = free_port()
     command = app_command("--port", str(port), "--health-path", "/up", "--body", "ok")
     ex.write(tmp_path, "fly.toml", ex.FLY.format(command=ex.quoted(command), port=port))
-    result = release_check()
+    result = release_check(env=QUICK)
     assert result.code == 0, result.out + result.err
     assert result.out.startswith(
         "release-check: check from fly.toml [[http_service.checks]]: GET /up, 2xx, timeout 5s;"
@@ -39,7 +42,7 @@ def test_fly_explicit_path_wins_and_quiet_hides_the_line(release_check: RunCheck
     port = free_port()
     command = app_command("--port", str(port), "--body", "fine")
     ex.write(tmp_path, "fly.toml", ex.FLY.format(command=ex.quoted(command), port=port))
-    result = release_check("-q", env={"RELEASE_CHECK_PATH": "/health_check"})
+    result = release_check("-q", env={**QUICK, "RELEASE_CHECK_PATH": "/health_check"})
     assert result.code == 0, result.out + result.err
     assert result.out.splitlines() == [
         'release-check: PASSED GET /health_check -> 200 "fine"' + result.verdict.split('"fine"')[1]
@@ -51,7 +54,7 @@ def test_render_start_command_and_a_redirect_passing(release_check: RunCheck,
     """render.yaml: startCommand boots on PORT; healthCheckPath passes on a 3xx, as on Render."""
     command = app_command("--health-path", "/healthz", "--status", "302", "--location", "/")
     ex.write(tmp_path, "render.yaml", ex.RENDER.format(command=ex.quoted(command)))
-    result = release_check()
+    result = release_check(env=QUICK)
     assert result.code == 0, result.out + result.err
     assert "check from render.yaml services[1].healthCheckPath" in result.out
     assert result.verdict.startswith("release-check: PASSED GET /healthz -> 302")
@@ -62,7 +65,7 @@ def test_railway_sends_railways_host_header(release_check: RunCheck, tmp_path: P
     command = app_command("--health-path", "/health", "--allowed-host",
                           "healthcheck.railway.app")
     ex.write(tmp_path, "railway.json", ex.RAILWAY_JSON.format(command=ex.quoted(command)))
-    result = release_check()
+    result = release_check(env=QUICK)
     assert result.code == 0, result.out + result.err
     assert "Host: healthcheck.railway.app from Railway's health check" in result.out
     assert result.verdict.startswith('release-check: PASSED GET /health -> 200 "OKAY"')
@@ -74,7 +77,7 @@ def test_dokku_app_json_checks_the_procfile_web_process(release_check: RunCheck,
     command = app_command("--health-path", "/health/ready", "--body", "status: ready")
     (tmp_path / "Procfile").write_text(f"release: release-check\nweb: {command}\n")
     ex.write(tmp_path, "app.json", ex.DOKKU_APP_JSON.format(uptime=0))
-    result = release_check()
+    result = release_check(env=QUICK)
     assert result.code == 0, result.out + result.err
     assert ('check from app.json healthchecks.web: GET /health/ready, 2xx or 3xx containing'
             ' "ready"') in result.out
@@ -87,7 +90,7 @@ def test_kamal_checks_up_on_app_port(release_check: RunCheck, tmp_path: Path) ->
     command = app_command("--port", str(port), "--health-path", "/up")
     (tmp_path / "Procfile").write_text(f"web: {command}\n")
     ex.write(tmp_path, "config/deploy.yml", ex.KAMAL.format(port=port))
-    result = release_check()
+    result = release_check(env=QUICK)
     assert result.code == 0, result.out + result.err
     assert f"PORT={port} from config/deploy.yml proxy.app_port" in result.out
     assert f"web | listening on 0.0.0.0:{port}" in result.out
