@@ -131,7 +131,7 @@ def test_fly_fields_it_cannot_honour_are_warnings(tmp_path: Path) -> None:
 """)
     (tmp_path / "Procfile").write_text("web: bin/web\n")
     found = "\n".join(warnings(configured(tmp_path)))
-    assert "fly.toml [checks.db]: top-level machine checks are not read" in found
+    assert "fly.toml: checks.db: top-level machine checks are not read" in found
     assert "http_service.checks[1].protocol: https and tls_skip_verify cannot be honoured" in found
     assert "http_service.checks[1].method: POST is not sent; release-check sends GET" in found
     assert "http_service.checks[1].success_codes: not read by release-check" in found
@@ -244,6 +244,17 @@ def test_railway_both_files_read_the_json_one(tmp_path: Path) -> None:
     config = configured(tmp_path)
     assert checks(config) == [("GET /json", "200")]
     assert warnings(config) == ("railway.json and railway.toml both found: read railway.json",)
+
+
+def test_railway_environment_overrides_are_a_warning(tmp_path: Path) -> None:
+    """Railway's per-environment overrides are not read, and the warning names the key."""
+    ex.write(tmp_path, "railway.json", '{"deploy": {"healthcheckPath": "/h"}, "environments":'
+             ' {"staging": {"deploy": {"healthcheckPath": "/s"}}}}')
+    (tmp_path / "Procfile").write_text("web: bin/web\n")
+    config = configured(tmp_path)
+    assert checks(config) == [("GET /h", "200")]
+    assert warnings(config) == ("railway.json: environments: per-environment overrides are not"
+                                " read; the top-level deploy settings are",)
 
 
 # Dokku
@@ -372,7 +383,7 @@ def test_kamal_proxy_off_and_kamal_1_healthcheck(tmp_path: Path) -> None:
     (tmp_path / "Procfile").write_text("web: bin/web\n")
     config = configured(tmp_path)
     assert checks(config) == [("GET /health_check", '200 "OKAY"')]
-    assert warnings(config) == ("config/deploy.yml healthcheck: Kamal 1's healthcheck is not"
+    assert warnings(config) == ("config/deploy.yml: healthcheck: Kamal 1's healthcheck is not"
                                 " read; Kamal 2 uses proxy.healthcheck",)
 
 

@@ -53,8 +53,8 @@ def _top_level_checks(root: Node) -> list[str]:
     names = root["checks"].names()
     if not names:
         return []
-    return [f"{FILE} [checks.{names[0]}]: top-level machine checks are not read; release-check"
-            " reads [[http_service.checks]] and [[services.http_checks]]"]
+    return [f"{root['checks'][names[0]].where}: top-level machine checks are not read;"
+            " release-check reads [[http_service.checks]] and [[services.http_checks]]"]
 
 
 def _service(root: Node, warnings: list[str]) -> tuple[Node | None, str]:

@@ -56,8 +56,8 @@ def _unread(root: Node) -> list[str]:
     """Kamal 1's healthcheck and per-role proxies would change the check, and are not read."""
     warnings = []
     if root["healthcheck"].present:
-        warnings.append(f"{FILE} healthcheck: Kamal 1's healthcheck is not read; Kamal 2 uses"
-                        " proxy.healthcheck")
+        warnings.append(f"{root['healthcheck'].where}: Kamal 1's healthcheck is not read;"
+                        " Kamal 2 uses proxy.healthcheck")
     servers = root["servers"]
     for role in servers.names() if isinstance(servers.value, dict) else []:
         if isinstance(servers[role].value, dict) and servers[role]["proxy"].present:

@@ -27,8 +27,8 @@ def read(folder: Path) -> Declared:
     root.table()
     warnings = [f"{' and '.join(found)} both found: read {name}"] if len(found) > 1 else []
     if root["environments"].present:
-        warnings.append(f"{name} environments: per-environment overrides are not read; the"
-                        " top-level deploy settings are")
+        warnings.append(f"{root['environments'].where}: per-environment overrides are not read;"
+                        " the top-level deploy settings are")
     deploy = root["deploy"]
     deploy.table()
     path = deploy["healthcheckPath"].path()
