@@ -15,7 +15,15 @@ from typing import NoReturn
 from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.checking import explain
-from release_check.config import BY_KEY, SETTINGS, Config, load, locate, skip_requested
+from release_check.config import (
+    BY_KEY,
+    SETTINGS,
+    Config,
+    find_platform,
+    load,
+    locate,
+    skip_requested,
+)
 from release_check.console import NORMAL, QUIET, VERBOSE, Console
 from release_check.errors import (
     EXIT_FAILED,
@@ -97,8 +105,9 @@ def _config(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     def given(field: str) -> str | None:
         return args.get(field) or environ.get(BY_KEY[field].env) or None
 
-    file = locate(given("config"), given("procfile") or "Procfile")
-    return load(args, environ, verbosity, file)
+    procfile = given("procfile") or "Procfile"
+    file = locate(given("config"), procfile)
+    return load(args, environ, verbosity, file, find_platform(given("platform"), procfile))
 
 
 def _passed_line(record: Record) -> str:
@@ -148,6 +157,14 @@ def _warn_all(record: Record, console: Console) -> None:
         console.warn(warning)
 
 
+def _origin(config: Config, console: Console, record: Record) -> None:
+    """Where the check came from: always said when a platform file was read, else with -v."""
+    if config.origin is None:
+        return
+    (console.info if config.origin.platform_file else console.detail)(config.origin.line)
+    record.warnings += config.origin.warnings
+
+
 def _release_check(
     args: Sequence[str], env: Mapping[str, str], console: Console, record: Record,
     guard: SignalGuard,
@@ -157,6 +174,7 @@ def _release_check(
         return
     config = _config(args, env)
     console.verbosity = config.verbosity
+    _origin(config, console, record)
 
     run(config, console, guard, record, env)
     _warn_all(record, console)
