@@ -170,6 +170,8 @@ def _process_type(raw: str) -> str:
 def _command(raw: str) -> str:
     if not raw.strip():
         raise ValueError("the command is empty")
+    if "\0" in raw:
+        raise ValueError("the command contains a NUL byte, which no command line can hold")
     return raw
 
 

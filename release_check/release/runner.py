@@ -43,12 +43,12 @@ if TYPE_CHECKING:
 _PUMP_DRAIN = 1.0
 
 
-def boot_command(config: Config) -> tuple[str, str]:
-    """The command to boot and where it came from (never echoing a variable's value)."""
+def boot_command(config: Config) -> tuple[str, str, list[str]]:
+    """The command to boot, where it came from (never echoing a variable's value), warnings."""
     if config.web_command is not None:
-        return config.web_command, "RELEASE_CHECK_WEB_COMMAND"
-    command = command_for(config.procfile, config.process_type)
-    return command, f"{config.procfile} ({config.process_type}: {command})"
+        return config.web_command, "RELEASE_CHECK_WEB_COMMAND", []
+    command, warnings = command_for(config.procfile, config.process_type)
+    return command, f"{config.procfile} ({config.process_type}: {command})", warnings
 
 
 def target_for(config: Config) -> Target:
@@ -68,7 +68,8 @@ def run(
     environ: Mapping[str, str] = os.environ,
 ) -> None:
     """Run the check; return on a pass, raise a CheckFailed (or UsageError) otherwise."""
-    command, source = boot_command(config)
+    command, source, notes = boot_command(config)
+    record.warnings += notes
     env = app_environment(environ, config.env_file)
     target = target_for(config)
     record.port = target.port
