@@ -52,10 +52,10 @@ _ATTRIBUTE = struct.Struct("=HH")  # struct rtattr, after the message
 _INET_DIAG_SKV6ONLY = 11
 
 # address, port, and whether an IPv6 socket is IPv6-only (None where the kernel did not say)
-Listening = tuple[str, int, bool | None]
+ListeningSocket = tuple[str, int, bool | None]
 
 
-def listening_sockets() -> dict[int, Listening] | None:
+def listening_sockets() -> dict[int, ListeningSocket] | None:
     """Socket inode -> (address, port, v6only) of every TCP socket in LISTEN, or None.
 
     One netlink sock_diag query (what ``ss -lt`` does) costs far less than psutil reading
@@ -67,7 +67,7 @@ def listening_sockets() -> dict[int, Listening] | None:
         return None
     try:
         with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_SOCK_DIAG) as sock:
-            found: dict[int, Listening] = {}
+            found: dict[int, ListeningSocket] = {}
             for family in (socket.AF_INET, socket.AF_INET6):
                 found.update(_dump_listeners(sock, family))
             return found
@@ -75,12 +75,12 @@ def listening_sockets() -> dict[int, Listening] | None:
         return None
 
 
-def _dump_listeners(sock: socket.socket, family: int) -> dict[int, Listening]:
+def _dump_listeners(sock: socket.socket, family: int) -> dict[int, ListeningSocket]:
     body = _REQUEST.pack(family, socket.IPPROTO_TCP, 0, 0, 1 << _TCP_LISTEN)
     header = _HEADER.pack(_HEADER.size + len(body), _SOCK_DIAG_BY_FAMILY,
                           _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0)
     sock.sendall(header + body)
-    found: dict[int, Listening] = {}
+    found: dict[int, ListeningSocket] = {}
     while True:
         data = sock.recv(65536)
         offset = 0
@@ -96,7 +96,7 @@ def _dump_listeners(sock: socket.socket, family: int) -> dict[int, Listening]:
             return found
 
 
-def _listener(message: bytes) -> tuple[int, Listening]:
+def _listener(message: bytes) -> tuple[int, ListeningSocket]:
     family, _, _, _, sport, _, src, _, _, _, _, _, inode = _MESSAGE.unpack_from(message)
     size = 4 if family == socket.AF_INET else 16
     address = socket.inet_ntop(family, src[:size])

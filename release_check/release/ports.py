@@ -251,7 +251,7 @@ def listeners_of(procs: Iterable[psutil.Process]) -> list[Listener]:
     return found
 
 
-def _from_table(entry: oscompat.Listening, pid: int | None) -> Listener:
+def _from_table(entry: oscompat.ListeningSocket, pid: int | None) -> Listener:
     address, port, v6only = entry
     return Listener(address, port, pid, v6only)
 
@@ -310,7 +310,7 @@ def _dialled(address: str) -> str:
 
 
 def _foreign(
-    covering: dict[int, oscompat.Listening], app: Callable[[], Iterable[psutil.Process]],
+    covering: dict[int, oscompat.ListeningSocket], app: Callable[[], Iterable[psutil.Process]],
     pids: set[int],
 ) -> list[Listener]:
     """The sockets no process of the app holds, each named by the processes that do."""
