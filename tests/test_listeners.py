@@ -216,3 +216,23 @@ def test_foreign_server_sharing_the_port_through_reuseport_fails_the_pass(
     assert result.code == 1, result.out
     assert f"FAILED: pid {joiner.pid} (python" in result.verdict
     assert f"also listens on 127.0.0.1:{port}, outside web's process tree" in result.verdict
+
+
+@needs_ipv6
+def test_port_taken_on_ipv6_loopback_only_is_in_use(tag: str, release_check: RunCheck) -> None:
+    """A foreign server on [::1] alone holds the port: followed, the check would reach it."""
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, str(APPS / "fixture_app.py"), "--bind", "::1",
+                               "--port", str(port)], env=clean_env(tag, {}), stdout=subprocess.PIPE)
+    try:
+        assert server.stdout is not None
+        assert any(line.startswith(b"listening") for line in server.stdout)
+        result = release_check(env={"RELEASE_CHECK_WEB_COMMAND": app_command(),
+                                    "RELEASE_CHECK_PORT": str(port)})
+    finally:
+        server.kill()
+        server.wait()
+    assert result.code == 1
+    assert f"FAILED: port {port} on [::1] is already in use by pid {server.pid}" in result.verdict
+    assert f"on [::1]:{port} before the app started" in result.verdict
+    assert result.seconds < 10

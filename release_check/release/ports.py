@@ -20,9 +20,14 @@ LOOPBACK_V4, LOOPBACK_V6 = "127.0.0.1", "::1"
 SHOWN = 3  # listeners a message names; the rest are counted, so a verdict stays one short line
 
 
+def bracketed(address: str) -> str:
+    """``[::1]`` for an IPv6 literal, any other address as it is."""
+    return f"[{address}]" if ":" in address else address
+
+
 def endpoint(address: str, port: int) -> str:
     """``127.0.0.1:5000``, or ``[::1]:5000``: an IPv6 literal is always bracketed."""
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    return f"{bracketed(address)}:{port}"
 
 
 def _family(address: str) -> socket.AddressFamily:

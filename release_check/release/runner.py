@@ -32,7 +32,14 @@ from release_check.release.boot import (
     wait_listening,
     watchful_sleep,
 )
-from release_check.release.ports import Target, answering, held_by, local_target, probes
+from release_check.release.ports import (
+    Target,
+    answering,
+    bracketed,
+    held_by,
+    local_target,
+    probes,
+)
 from release_check.release.record import Record
 from release_check.release.tree import TreeWatcher, stop_tree
 from release_check.signals import SignalGuard
@@ -57,7 +64,7 @@ def target_for(config: Config) -> Target:
     busy = answering(probes(target), 1.0)
     if busy:
         raise PortInUse(
-            f"port {busy.port} on {busy.address} is already in use by {held_by(busy)}"
+            f"port {busy.port} on {bracketed(busy.address)} is already in use by {held_by(busy)}"
             " before the app started; a server that is not the app would answer the check"
         )
     return target
