@@ -42,7 +42,7 @@ class Config:
     web_command: str | None = None
     procfile: Path = Path("Procfile")
     process_type: str = "web"
-    host: str = "127.0.0.1"
+    host: str | None = None  # None: connect where the app listens
     port: int | None = None
     path: str = "/health_check"
     expected_status: StatusMatch = DEFAULT_STATUS
@@ -176,6 +176,8 @@ def _process_type(raw: str) -> str:
 def _command(raw: str) -> str:
     if not raw.strip():
         raise ValueError("the command is empty")
+    if "\0" in raw:
+        raise ValueError("the command contains a NUL byte, which no command line can hold")
     return raw
 
 
@@ -231,7 +233,8 @@ SETTINGS: tuple[Setting, ...] = (
             "COMMAND"),
     Setting("procfile", _file, "Procfile to read (default: Procfile)", "PATH"),
     Setting("process_type", _process_type, "Procfile entry to boot (default: web)", "NAME"),
-    Setting("host", _host, "address to connect to (default: 127.0.0.1)", "HOST"),
+    Setting("host", _host, "address to connect to (default: where the app listens on $PORT)",
+            "HOST"),
     Setting("port", _port, "port passed to the app as PORT (default: a free port)", "PORT"),
     Setting("path", _path, "path to GET (default: /health_check)", "PATH"),
     Setting("expected_status", _status,
