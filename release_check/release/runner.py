@@ -126,7 +126,8 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
         return attempt
 
     record.checks = check_all(config.expectations(), attempt_for, app.started + config.timeout,
-                              config.request_timeout, lambda stop: watchful_sleep(app, stop))
+                              config.request_timeout, lambda stop: watchful_sleep(app, stop),
+                              settle=config.settle)
     failed = [result for result in record.checks if not result.passed]
     if failed:
         ensure_alive(app, phase)
@@ -137,9 +138,10 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
 def _failure(result: CheckResult, app: App) -> str:
     polled = result.polled
     hint = diagnose.hint(polled.last)
+    settled = "" if polled.settled_s is None else f", unchanged for {polled.settled_s:.1f}s"
     return (
         f"{explain(polled.last, result.expected)}"
-        f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s)"
+        f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s{settled})"
         + (f"; hint: {hint}" if hint else "")
     )
 
