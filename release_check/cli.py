@@ -20,6 +20,7 @@ from release_check.errors import (
     EXIT_FAILED,
     EXIT_PASSED,
     CheckFailed,
+    CrashLooping,
     Interrupted,
     ReleaseCheckError,
     UsageError,
@@ -116,8 +117,16 @@ def _check_lines(record: Record, console: Console) -> None:
 
 
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
-    """The verdict; under --quiet, preceded by the app's last lines, which were not relayed."""
-    if console.verbosity == QUIET and record.tail and not isinstance(error, Interrupted):
+    """The verdict; under --quiet, preceded by the app's last lines, which were not relayed.
+
+    A crash loop shows the lines from when it was seen whatever the verbosity: the relay has
+    moved on to the teardown's lines by the time of the verdict.
+    """
+    if isinstance(error, CrashLooping):
+        console.always("last lines of the app's output when the crash loop was seen:")
+        for line in error.tail:
+            console.always(f"  | {quoted(line, 300)[1:-1]}")
+    elif console.verbosity == QUIET and record.tail and not isinstance(error, Interrupted):
         console.always("last lines of the app's output:")
         for line in record.tail[-10:]:
             console.always(f"  | {quoted(line, 300)[1:-1]}")

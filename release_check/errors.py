@@ -12,6 +12,7 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── WrongPort            the app listens, but on other ports than $PORT
         ├── LoopbackOnly         the app listens only on loopback (with strict bind)
         ├── AppExited            the app exited before it passed, or in the uptime window
+        ├── CrashLooping         the app's workers keep dying and being respawned
         ├── NotHealthy           the deadline passed; carries the last outcome
         ├── OverMemory           the app tree's peak memory exceeded the limit
         └── Interrupted          the runner got SIGTERM, SIGINT or SIGHUP
@@ -89,6 +90,17 @@ class OverMemory(CheckFailed):
 
 class AppExited(CheckFailed):
     """The app exited before a passing response (or during the check)."""
+
+
+class CrashLooping(CheckFailed):
+    """The app's worker processes keep exiting before it passed; its server respawns them.
+
+    ``tail`` holds the app's last lines when the loop was seen, before the teardown's own.
+    """
+
+    def __init__(self, message: str, tail: Sequence[str]) -> None:
+        super().__init__(message)
+        self.tail = list(tail)
 
 
 class NotHealthy(CheckFailed):

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from release_check.errors import AppExited, ForeignListener, NotHealthy, WrongPort
+from release_check.errors import AppExited, CrashLooping, ForeignListener, NotHealthy, WrongPort
 from release_check.release import diagnose
 from release_check.release.app import App, describe_exit
 from release_check.release.ports import Listener, Target, accepts, held_by, listeners_of, serving
@@ -16,11 +16,17 @@ POLL_INTERVAL = 0.02  # the socket is probed at least this often; exits and outp
 _CONNECT_TIMEOUT = 1.0
 
 
-def ensure_alive(app: App, phase: str) -> None:
-    """Raise AppExited if the app's root process has exited."""
+def ensure_alive(app: App, phase: str, watcher: TreeWatcher | None = None) -> None:
+    """Raise AppExited if the app's root process has exited.
+
+    With ``watcher``, raise CrashLooping too once its workers are seen dying and respawned.
+    """
     code = app.exit_code()
     if code is not None:
         raise AppExited(f"{app.label} {describe_exit(code)} {phase} (after {app.elapsed():.2f}s)")
+    loop = watcher.crash_loop if watcher is not None else None
+    if loop is not None:
+        raise CrashLooping(loop.describe(app.label, app.elapsed(), phase), app.pump.tail())
 
 
 def watchful_sleep(app: App, stop: threading.Event | None = None) -> Callable[[float], None]:
@@ -54,12 +60,13 @@ def wait_listening(
 ) -> None:
     """Return once the target accepts connections; fail at once if the app exits first.
 
-    Fail early too once the app has listened elsewhere, but not on the target, for
-    ``wrong_port_grace`` seconds: it will not move to $PORT by itself.
+    Fail as soon as its workers are seen crash-looping, too. Fail early too once the app has
+    listened elsewhere, but not on the target, for ``wrong_port_grace`` seconds: it will not
+    move to $PORT by itself.
     """
     phase = f"before listening on port {target.port}"
     while True:
-        ensure_alive(app, phase)
+        ensure_alive(app, phase, watcher)
         if accepts(target, _CONNECT_TIMEOUT):
             return
         if watcher.elsewhere_for() >= wrong_port_grace:

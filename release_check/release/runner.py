@@ -76,7 +76,7 @@ def run(
     watcher.start()
     try:
         _boot(app, target, config, record, watcher)
-        _probe(app, target, config, warmup.client(), record)
+        _probe(app, target, config, warmup.client(), record, watcher=watcher)
         stay_up(app, config.uptime)
         record.uptime_s = config.uptime
     finally:
@@ -106,7 +106,8 @@ def _boot(
     record.warnings += [w for w in (loopback, slow) if w]
 
 
-def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record) -> None:
+def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record,
+           *, watcher: TreeWatcher) -> None:
     """Run every check until all pass; fail with each failing check's last outcome."""
     phase = "before passing the check"
 
@@ -116,7 +117,7 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
         def attempt(timeout: float) -> Outcome:
             if stop.is_set():
                 raise Stopped
-            ensure_alive(app, phase)
+            ensure_alive(app, phase, watcher)
             headers = request_headers(
                 expected, router=config.router_headers, host=config.host_header,
                 common=config.headers,
@@ -130,7 +131,7 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
                               settle=config.settle)
     failed = [result for result in record.checks if not result.passed]
     if failed:
-        ensure_alive(app, phase)
+        ensure_alive(app, phase, watcher)
         raise NotHealthy("; ".join(_failure(result, app) for result in failed))
     record.healthy_s = app.elapsed()
 
