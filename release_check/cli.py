@@ -29,6 +29,7 @@ from release_check.errors import (
     EXIT_FAILED,
     EXIT_PASSED,
     CheckFailed,
+    CrashLooping,
     Interrupted,
     ReleaseCheckError,
     UsageError,
@@ -142,9 +143,15 @@ def _check_lines(record: Record, console: Console) -> None:
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
     """The verdict, after any error line the app's last lines would hide (release/tail.py).
 
-    Under --quiet the app's last lines come first too, since they were not relayed.
+    Under --quiet the app's last lines come first too, since they were not relayed. A crash loop
+    shows the lines from when it was seen whatever the verbosity: the relay has moved on to the
+    teardown's lines by the time of the verdict.
     """
-    if not isinstance(error, Interrupted):
+    if isinstance(error, CrashLooping):
+        console.always("the app's output when the crash loop was seen:")
+        for line in error.tail:
+            console.always(line)
+    elif not isinstance(error, Interrupted):
         for line in tail_report(record.tail, relayed=console.verbosity != QUIET):
             console.always(line)
     _warn_all(record, console)
