@@ -9,7 +9,7 @@ from release_check.checking.retry import poll_until_passing
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 from tests.fakes import FakeClock
 
-EXPECTED = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
+EXPECTED = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))
 GOOD = Outcome("response", 0.01, status=200, body="OKAY")
 WARMING = Outcome("response", 0.01, status=503, body="starting")
 

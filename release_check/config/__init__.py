@@ -1,19 +1,21 @@
-"""Settings, and the files a run reads (Procfile, env file).
+"""Settings, and the files a run reads (Procfile, env file, config file).
 
 The table of every setting, and the frozen Config built from flags, variables and the config
-file.
+file, each value with its source.
 
 A leaf: it imports nothing from the other subpackages, so any of them may depend on it.
 """
 
 from release_check.config.envfile import app_environment
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
-from release_check.config.file import FileSettings, locate
+from release_check.config.file import FileSettings
+from release_check.config.loading import discover, load, skip_config
 from release_check.config.procfile import command_for
-from release_check.config.settings import BY_KEY, SETTINGS, Config, Setting, load, skip_requested
+from release_check.config.settings import BY_KEY, MAX_SECONDS, SETTINGS, Config, Setting
 
 __all__ = [
     "BY_KEY",
+    "MAX_SECONDS",
     "SETTINGS",
     "BodyMatch",
     "Config",
@@ -23,7 +25,7 @@ __all__ = [
     "StatusMatch",
     "app_environment",
     "command_for",
+    "discover",
     "load",
-    "locate",
-    "skip_requested",
+    "skip_config",
 ]
