@@ -9,12 +9,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 
 from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.checking import explain
-from release_check.config import BY_KEY, SETTINGS, Config, load, locate, skip_requested
+from release_check.config import SETTINGS, Config, discover, load, skip_config
 from release_check.console import NORMAL, QUIET, VERBOSE, Console
 from release_check.errors import (
     EXIT_FAILED,
@@ -22,9 +24,10 @@ from release_check.errors import (
     CheckFailed,
     Interrupted,
     ReleaseCheckError,
+    SettingError,
     UsageError,
 )
-from release_check.release import Record, document, report_path, run, write
+from release_check.release import Record, check_writable, document, report_path, run, write
 from release_check.signals import SignalGuard
 from release_check.text import quoted
 
@@ -36,6 +39,7 @@ _DESCRIPTION = (
 
 
 Subcommand = Callable[[Sequence[str], Mapping[str, str], Console], None]
+TAIL_SHOWN = 10  # lines of the app's output repeated before a failure under --quiet
 
 # name -> "module:function"; imported only when used, so the release check starts fast.
 # A subcommand prints its own success lines and raises CheckFailed or UsageError otherwise.
@@ -75,15 +79,18 @@ def _subcommand(name: str) -> Subcommand:
     return command
 
 
+@dataclass
+class _Known:
+    """What the run learnt of its settings, for the report and for naming a value's source."""
+
+    config: Config | None = None  # set once the settings are read (or the run is skipped)
+    report: tuple[Path, str] | None = None  # the report's path and source, once checked
+
+
 def _config(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     args = vars(build_parser().parse_args(argv))
     verbosity = VERBOSE if args.pop("verbose") else QUIET if args.pop("quiet") else NORMAL
-
-    def given(field: str) -> str | None:
-        return args.get(field) or environ.get(BY_KEY[field].env) or None
-
-    file = locate(given("config"), given("procfile") or "Procfile")
-    return load(args, environ, verbosity, file)
+    return load(args, environ, verbosity, discover(args, environ))
 
 
 def _passed_line(record: Record) -> str:
@@ -119,7 +126,7 @@ def _report_failure(error: CheckFailed, record: Record, console: Console) -> Non
     """The verdict; under --quiet, preceded by the app's last lines, which were not relayed."""
     if console.verbosity == QUIET and record.tail and not isinstance(error, Interrupted):
         console.always("last lines of the app's output:")
-        for line in record.tail[-10:]:
+        for line in record.tail[-TAIL_SHOWN:]:
             console.always(f"  | {quoted(line, 300)[1:-1]}")
     _warn_all(record, console)
     _check_lines(record, console)
@@ -133,13 +140,17 @@ def _warn_all(record: Record, console: Console) -> None:
 
 def _release_check(
     args: Sequence[str], env: Mapping[str, str], console: Console, record: Record,
-    guard: SignalGuard,
+    guard: SignalGuard, *, known: _Known,
 ) -> None:
-    if skip_requested(env):
+    config = known.config = skip_config(env) or _config(args, env)
+    if config.skip:
         console.warn("RELEASE_CHECK_SKIP is set: the release was NOT checked")
         return
-    config = _config(args, env)
     console.verbosity = config.verbosity
+    check_writable(config.report)
+    known.report = (config.report, config.source("report")) if config.report else None
+    if config.config_file is not None:
+        console.detail(f"settings from {config.config_file}")
 
     run(config, console, guard, record, env)
     _warn_all(record, console)
@@ -147,8 +158,8 @@ def _release_check(
     console.always(_passed_line(record))
 
 
-def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: Record
-             ) -> ReleaseCheckError | None:
+def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: Record,
+             known: _Known) -> ReleaseCheckError | None:
     """Run, and turn the outcome into output: the one place errors become messages.
 
     The signal guard covers the whole run, so a signal even before the app is spawned ends in
@@ -159,15 +170,37 @@ def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: 
             if args and args[0] in SUBCOMMANDS:
                 _subcommand(args[0])(args[1:], env, console)
             else:
-                _release_check(args, env, console, record, guard)
+                _release_check(args, env, console, record, guard, known=known)
     except CheckFailed as error:
         _report_failure(error, record, console)
         return error
     except ReleaseCheckError as error:
-        for line in error.lines():
+        named = _named(error, known.config or Config())
+        for line in named.lines():
             print(f"release-check: error: {line}", file=sys.stderr)
-        return error
+        return named
     return None
+
+
+def _named(error: ReleaseCheckError, config: Config) -> ReleaseCheckError:
+    """A SettingError worded with where its value came from: flag, variable, or file and key."""
+    if not isinstance(error, SettingError):
+        return error
+    return UsageError(f"{config.source(error.field)}: {error.problem}")
+
+
+def _report_target(args: Sequence[str], env: Mapping[str, str], known: _Known
+                   ) -> tuple[Path, str] | None:
+    """Where the report goes: the Config's path once the settings are read and it was checked.
+
+    Before that (a usage or configuration error) or without them (a skipped run), the flag or
+    the variable alone, so that those runs are reported too.
+    """
+    if args and args[0] in SUBCOMMANDS:
+        return None
+    if known.config is not None and not known.config.skip:
+        return known.report
+    return report_path(args, env)
 
 
 def entry() -> NoReturn:
@@ -191,14 +224,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = list(sys.argv[1:] if argv is None else argv)
     console = Console(sys.stdout)
     record = Record()
-    error = _outcome(args, env, console, record)
-    path = report_path(args, env) if not (args and args[0] in SUBCOMMANDS) else None
-    if path is not None:
+    known = _Known()
+    error = _outcome(args, env, console, record, known)
+    report = _report_target(args, env, known)
+    if report is not None:
         record.total_s = time.monotonic() - started
         try:
-            write(path, document(record, error))
-        except UsageError as unwritten:
-            print(f"release-check: error: {unwritten}", file=sys.stderr)
+            write(report[0], document(record, error))
+        except SettingError as unwritten:
+            print(f"release-check: error: {report[1]}: {unwritten.problem}", file=sys.stderr)
             return unwritten.exit_code
     if console.broken:
         print("release-check: error: standard output was closed, so the verdict was lost;"

@@ -11,14 +11,24 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from release_check.release.record import MEGABYTE, Memory, Record, Shutdown
-from release_check.release.report import document, report_path, write
+from release_check.release.report import check_writable, document, report_path, write
 
 if TYPE_CHECKING:
     from release_check.config import Config
     from release_check.console import Console
     from release_check.signals import SignalGuard
 
-__all__ = ["MEGABYTE", "Memory", "Record", "Shutdown", "document", "report_path", "run", "write"]
+__all__ = [
+    "MEGABYTE",
+    "Memory",
+    "Record",
+    "Shutdown",
+    "check_writable",
+    "document",
+    "report_path",
+    "run",
+    "write",
+]
 
 
 def run(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,23 +10,40 @@ from typing import Any
 from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.checking import CheckResult, Outcome
-from release_check.errors import ReleaseCheckError, UsageError
+from release_check.config import BY_KEY
+from release_check.errors import ReleaseCheckError, SettingError, UsageError
+from release_check.outfile import unwritable, write_atomically
 from release_check.release.record import Record
 
 BODY_PREFIX = 200
-REPORT_VARIABLE = "RELEASE_CHECK_REPORT"
 
 
-def report_path(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
-    """Where to write the report, read before anything else so even usage errors are reported."""
+def report_path(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Path, str] | None:
+    """The report's path and source, from ``--report`` or the variable alone.
+
+    For runs whose settings were never read (a usage or configuration error, a skipped run):
+    a run whose settings were read takes the path from its Config, config file included.
+    """
+    setting = BY_KEY["report"]
     parser = Parser(add_help=False)
-    parser.add_argument("--report")
+    parser.add_argument(setting.flag)
     try:
         known, _ = parser.parse_known_args(argv)
     except UsageError:
         return None  # the main parse has reported it; there is no path to write to
-    raw = known.report if known.report is not None else environ.get(REPORT_VARIABLE, "")
-    return Path(raw) if raw else None
+    given = ((known.report, setting.flag) if known.report is not None
+             else (environ.get(setting.env, ""), setting.env))
+    try:
+        return (setting.parse(given[0]), given[1]) if given[0] else None
+    except ValueError:
+        return None  # a bad path: the main parse reports it, and it cannot be written to
+
+
+def check_writable(path: Path | None) -> None:
+    """Fail before the run, not after it, when the report could not be written."""
+    problem = unwritable(path) if path is not None else None
+    if problem:
+        raise SettingError("report", f"cannot write {path}: {problem}")
 
 
 def _response(last: Outcome | None) -> dict[str, Any] | None:
@@ -82,10 +97,6 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
 def write(path: Path, content: Mapping[str, Any]) -> None:
     """Write atomically, so a reader never sees half a report."""
     try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent or Path(), prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(content, stream, indent=2)
-            stream.write("\n")
-        Path(temporary).replace(path)
+        write_atomically(path, json.dumps(content, indent=2) + "\n")
     except OSError as error:
-        raise UsageError(f"{REPORT_VARIABLE}: cannot write {path}: {error.strerror}") from None
+        raise SettingError("report", f"cannot write {path}: {error.strerror}") from None

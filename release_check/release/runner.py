@@ -56,6 +56,7 @@ def target_for(config: Config) -> Target:
         raise PortInUse(
             f"port {target.port} on {target.address} is already in use by {held_by(target)}"
             " before the app started; a server that is not the app would answer the check"
+            f" ({config.source('port')} chose the port; without it a free one is picked)"
         )
     return target
 
@@ -77,6 +78,7 @@ def run(
     try:
         _boot(app, target, config, record, watcher)
         _probe(app, target, config, warmup.client(), record)
+        console.detail(f"passed; the app must now stay up {config.uptime:g}s")
         stay_up(app, config.uptime)
         record.uptime_s = config.uptime
     finally:
@@ -85,7 +87,8 @@ def run(
             warmup.close()
     if guard.received is not None:
         raise Interrupted(guard.received)
-    over = diagnose.over_memory(config.process_type, record.peak, config.max_memory_mb)
+    over = diagnose.over_memory(config.process_type, record.peak, config.max_memory_mb,
+                                config.source("max_memory_mb"))
     if over:
         raise OverMemory(over)
 
