@@ -183,7 +183,7 @@ def test_runner_exits_with_its_whole_tree_reaped(tag: str, tmp_path: Path, outco
     flags = ["--grandchild", "--setsid-grandchild", "--zombies", "3"]
     flags += ["--body", "NOPE"] if outcome == "fails" else []
     env = clean_env(tag, {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags),
-                          "RELEASE_CHECK_TIMEOUT": "1"})
+                          "RELEASE_CHECK_TIMEOUT": "20" if outcome == "passes" else "3"})
     done = subprocess.run([sys.executable, str(APPS / "subreaper.py"), sys.executable, "-m",
                            "release_check"], env=env, cwd=tmp_path, capture_output=True,
                           text=True, timeout=60, check=True)
