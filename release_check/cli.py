@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,10 +20,10 @@ from release_check.config import (
     BY_KEY,
     SETTINGS,
     Config,
+    discover,
     find_platform,
     load,
-    locate,
-    skip_requested,
+    skip_config,
 )
 from release_check.console import NORMAL, QUIET, VERBOSE, Console
 from release_check.errors import (
@@ -32,14 +33,15 @@ from release_check.errors import (
     CrashLooping,
     Interrupted,
     ReleaseCheckError,
+    SettingError,
     UsageError,
 )
 from release_check.release import (
     Record,
+    check_writable,
     document,
+    early_path,
     in_actions,
-    junit_path,
-    report_path,
     run,
     step_summary,
     stop_token,
@@ -59,6 +61,7 @@ _DESCRIPTION = (
 
 
 Subcommand = Callable[[Sequence[str], Mapping[str, str], Console], None]
+TAIL_SHOWN = 10  # lines of the app's output repeated before a failure under --quiet
 
 # name -> "module:function"; imported only when used, so the release check starts fast.
 # A subcommand prints its own success lines and raises CheckFailed or UsageError otherwise.
@@ -99,16 +102,22 @@ def _subcommand(name: str) -> Subcommand:
     return command
 
 
+@dataclass
+class _Known:
+    """What the run learnt of its settings, for the report and for naming a value's source."""
+
+    config: Config | None = None  # set once the settings are read (or the run is skipped)
+    # each report file's path and source, once checked: "report" (JSON), "junit"
+    outputs: dict[str, tuple[Path, str]] = field(default_factory=dict)
+
+
 def _config(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     args = vars(build_parser().parse_args(argv))
     verbosity = VERBOSE if args.pop("verbose") else QUIET if args.pop("quiet") else NORMAL
-
-    def given(field: str) -> str | None:
-        return args.get(field) or environ.get(BY_KEY[field].env) or None
-
-    procfile = given("procfile") or "Procfile"
-    file = locate(given("config"), procfile)
-    return load(args, environ, verbosity, file, find_platform(given("platform"), procfile))
+    file = discover(args, environ)
+    procfile = args.get("procfile") or environ.get(BY_KEY["procfile"].env) or "Procfile"
+    platform = find_platform(args.get("platform") or environ.get(BY_KEY["platform"].env), procfile)
+    return load(args, environ, verbosity, file, platform)
 
 
 def _passed_line(record: Record) -> str:
@@ -174,14 +183,21 @@ def _origin(config: Config, console: Console, record: Record) -> None:
 
 def _release_check(
     args: Sequence[str], env: Mapping[str, str], console: Console, record: Record,
-    guard: SignalGuard,
+    guard: SignalGuard, *, known: _Known,
 ) -> None:
-    if skip_requested(env):
+    config = known.config = skip_config(env) or _config(args, env)
+    if config.skip:
         console.warn("RELEASE_CHECK_SKIP is set: the release was NOT checked")
         return
-    config = _config(args, env)
     console.verbosity = config.verbosity
     _origin(config, console, record)
+    for name in _OUTPUTS:
+        path = getattr(config, name)
+        check_writable(path, name)
+        if path is not None:
+            known.outputs[name] = (path, config.source(name))
+    if config.config_file is not None:
+        console.detail(f"settings from {config.config_file}")
 
     run(config, console, guard, record, env)
     _warn_all(record, console)
@@ -189,8 +205,8 @@ def _release_check(
     console.always(_passed_line(record))
 
 
-def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: Record
-             ) -> ReleaseCheckError | None:
+def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: Record,
+             known: _Known) -> ReleaseCheckError | None:
     """Run, and turn the outcome into output: the one place errors become messages.
 
     The signal guard covers the whole run, so a signal even before the app is spawned ends in
@@ -201,15 +217,38 @@ def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: 
             if args and args[0] in SUBCOMMANDS:
                 _subcommand(args[0])(args[1:], env, console)
             else:
-                _release_check(args, env, console, record, guard)
+                _release_check(args, env, console, record, guard, known=known)
     except CheckFailed as error:
         _report_failure(error, record, console)
         return error
     except ReleaseCheckError as error:
-        for line in error.lines():
+        named = _named(error, known.config or Config())
+        for line in named.lines():
             print(f"release-check: error: {line}", file=sys.stderr)
-        return error
+        return named
     return None
+
+
+def _named(error: ReleaseCheckError, config: Config) -> ReleaseCheckError:
+    """A SettingError worded with where its value came from: flag, variable, or file and key."""
+    if not isinstance(error, SettingError):
+        return error
+    return UsageError(f"{config.source(error.field)}: {error.problem}")
+
+
+_OUTPUTS = ("report", "junit")
+
+
+def _output_target(name: str, args: Sequence[str], env: Mapping[str, str], known: _Known
+                   ) -> tuple[Path, str] | None:
+    """Where a report file goes: the Config's path once the settings are read and checked.
+
+    Before that (a usage or configuration error) or without them (a skipped run), the flag or
+    the variable alone, so that those runs are reported too.
+    """
+    if known.config is not None and not known.config.skip:
+        return known.outputs.get(name)
+    return early_path(args, env, name)
 
 
 def entry() -> NoReturn:
@@ -237,12 +276,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     token = stop_token() if check and in_actions(env) else None
     if token:
         console.command(f"::stop-commands::{token}")
-    error = _outcome(args, env, console, record)
+    known = _Known()
+    error = _outcome(args, env, console, record, known)
     record.total_s = time.monotonic() - started
     if token:
         console.command(f"::{token}::")
         _github(record, error, env, console)
-    unwritten = _write_reports(args, env, record, error) if check else None
+    unwritten = _write_reports(args, env, record, error, known) if check else None
     if unwritten is not None:
         return unwritten.exit_code
     if console.broken:
@@ -253,16 +293,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def _write_reports(args: Sequence[str], env: Mapping[str, str], record: Record,
-                   error: ReleaseCheckError | None) -> UsageError | None:
+                   error: ReleaseCheckError | None, known: _Known) -> UsageError | None:
     """The JSON report and the JUnit file, where asked for; the first that cannot be written."""
-    try:
-        if (path := report_path(args, env)) is not None:
-            write(path, document(record, error))
-        if (path := junit_path(args, env)) is not None:
-            write_junit(path, record, error)
-    except UsageError as unwritten:
-        print(f"release-check: error: {unwritten}", file=sys.stderr)
-        return unwritten
+    writers = {"report": lambda path: write(path, document(record, error)),
+               "junit": lambda path: write_junit(path, record, error)}
+    for name in _OUTPUTS:
+        target = _output_target(name, args, env, known)
+        if target is None:
+            continue
+        try:
+            writers[name](target[0])
+        except SettingError as unwritten:
+            print(f"release-check: error: {target[1]}: {unwritten.problem}", file=sys.stderr)
+            return unwritten
     return None
 
 

@@ -5,6 +5,8 @@ The hierarchy, in the manner of httpx's documented exception tree::
     ReleaseCheckError            base; carries ``exit_code``
     ├── UsageError               exit 2: the check could not be set up as asked
     │   ├── ConfigError          one or more bad settings, one line each
+    │   ├── SettingError         a value that parsed but failed a later check (a missing
+    │   │                        env file, a host that is not local, an unwritable report)
     │   └── ProcfileError        missing Procfile or process type
     └── CheckFailed              exit 1: the release must not ship
         ├── PortInUse            something already listens on the port before spawn
@@ -57,6 +59,20 @@ class ConfigError(UsageError):
     def lines(self) -> list[str]:
         """One line per bad setting."""
         return self.problems
+
+
+class SettingError(UsageError):
+    """A setting's value failed a check made after parsing.
+
+    The code that checks knows which setting it checks, not where the value came from; the CLI
+    does (the Config keeps each value's source) and names it: the flag, the variable, or the
+    file and key.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
 
 
 class ProcfileError(UsageError):

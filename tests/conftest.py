@@ -96,6 +96,26 @@ RunCheck = Callable[..., Result]
 
 
 @pytest.fixture
+def in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+               capsys: pytest.CaptureFixture[str]) -> RunCheck:
+    """Call ``cli.main(argv, environ)`` here, in ``tmp_path``: for runs that start no process.
+
+    The environment is only what the test gives, so nothing from the test's own leaks in.
+    """
+    from release_check.cli import main  # noqa: PLC0415
+
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, env: Mapping[str, str] | None = None) -> Result:
+        started = time.monotonic()
+        code = main(list(args), dict(env or {}))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err, time.monotonic() - started)
+
+    return run
+
+
+@pytest.fixture
 def tag() -> str:
     """A tag inherited by every process a test starts, to find leftovers."""
     return uuid.uuid4().hex

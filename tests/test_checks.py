@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from release_check.text import quoted
 from tests.conftest import APPS, RunCheck
 
 ROUTES_APP = APPS / "routes_app.py"
@@ -76,21 +77,25 @@ def test_one_failing_check_fails_the_run(release_check: RunCheck, tmp_path: Path
     assert "ok GET /health_check" in result.out
 
 
-@pytest.mark.parametrize(("matcher", "passing", "failing"), [
-    ('body = "OKAY"', "OKAY", "NOPE"),
-    ('contains = "alive"', "all alive here", "all dead here"),
-    ('regex = "^v[0-9]+ up$"', "v12 up", "v12 down"),
-    ('json = { "/ok" = true }', '{"ok": true}', '{"ok": false}'),
+@pytest.mark.parametrize(("matcher", "passing", "failing", "expected"), [
+    ('body = "OKAY"', "OKAY", "NOPE", '200 "OKAY"'),
+    ('contains = "alive"', "all alive here", "all dead here", '200 containing "alive"'),
+    ('regex = "^v[0-9]+ up$"', "v12 up", "v12 down", "200 matching /^v[0-9]+ up$/"),
+    ('json = { "/ok" = true }', '{"ok": true}', '{"ok": false}', "200 JSON with /ok = true"),
 ])
 def test_each_matcher_passes_and_fails(release_check: RunCheck, tmp_path: Path, matcher: str,
-                                       passing: str, failing: str) -> None:
-    """Every body matcher passes its body and fails another, against a real server."""
+                                       passing: str, *, failing: str, expected: str) -> None:
+    """Every body matcher passes its body and fails another for that reason, on a real server."""
     table = f'timeout = 1.5\n[[checks]]\npath = "/h"\n{matcher}\n'
     (tmp_path / "release-check.toml").write_text(table)
-    for body, code in ((passing, 0), (failing, 1)):
-        (tmp_path / "Procfile").write_text(f"web: {routes('--route', f'/h=200:{body}')}\n")
-        result = release_check()
-        assert result.code == code, (body, result.out)
+    (tmp_path / "Procfile").write_text(f"web: {routes('--route', f'/h=200:{passing}')}\n")
+    passed = release_check()
+    assert passed.code == 0, passed.out
+    (tmp_path / "Procfile").write_text(f"web: {routes('--route', f'/h=200:{failing}')}\n")
+    failed = release_check()
+    assert failed.code == 1
+    assert f"FAILED: GET /h -> 200 {quoted(failing)}" in failed.verdict
+    assert f", expected {expected}" in failed.verdict
 
 
 def test_checks_run_concurrently(release_check: RunCheck, tmp_path: Path) -> None:
@@ -134,22 +139,38 @@ def test_extra_headers_are_sent(release_check: RunCheck) -> None:
     env = {"RELEASE_CHECK_WEB_COMMAND": routes("--require-header", "X-Token:abc", "--route",
                                                "/health_check=200:OKAY"),
            "RELEASE_CHECK_TIMEOUT": "1.5"}
-    assert release_check(env=env).code == 1
+    refused = release_check(env=env)
+    assert refused.code == 1
+    assert 'FAILED: GET /health_check -> 403 "forbidden"' in refused.verdict
     assert release_check(env={**env, "RELEASE_CHECK_HEADERS": "X-Token: abc"}).code == 0
 
 
-@pytest.mark.parametrize(("variable", "value", "body", "code"), [
-    ("RELEASE_CHECK_BODY_CONTAINS", "alive", "we are alive", 0),
-    ("RELEASE_CHECK_BODY_CONTAINS", "alive", "we are dead", 1),
-    ("RELEASE_CHECK_BODY_REGEX", "^build [0-9a-f]{7}$", "build 1a2b3c4", 0),
-    ("RELEASE_CHECK_BODY_REGEX", "^build [0-9a-f]{7}$", "build ???", 1),
+@pytest.mark.parametrize(("variable", "value", "body", "failure"), [
+    ("RELEASE_CHECK_BODY_CONTAINS", "alive", "we are alive", None),
+    ("RELEASE_CHECK_BODY_CONTAINS", "alive", "we are dead", 'expected 200 containing "alive"'),
+    ("RELEASE_CHECK_BODY_REGEX", "^build [0-9a-f]{7}$", "build 1a2b3c4", None),
+    ("RELEASE_CHECK_BODY_REGEX", "^build [0-9a-f]{7}$", "build ???",
+     "expected 200 matching /^build [0-9a-f]{7}$/"),
 ])
 def test_body_shortcut_variables(release_check: RunCheck, variable: str, value: str, body: str,
-                                 code: int) -> None:
+                                 failure: str | None) -> None:
     """BODY_CONTAINS and BODY_REGEX match the single check's body against a real server."""
     env = {"RELEASE_CHECK_WEB_COMMAND": routes("--route", f"/health_check=200:{body}"),
            "RELEASE_CHECK_TIMEOUT": "1.5", variable: value}
-    assert release_check(env=env).code == code
+    result = release_check(env=env)
+    assert result.code == (0 if failure is None else 1), result.out
+    if failure is not None:
+        assert f'FAILED: GET /health_check -> 200 "{body}", {failure}' in result.verdict
+
+
+def test_hostile_regex_cannot_hold_the_release(release_check: RunCheck) -> None:
+    """^(a+)+$ against forty a's and a ! fails by the 3 s deadline, not after minutes."""
+    env = {"RELEASE_CHECK_WEB_COMMAND": routes("--route", "/health_check=200:" + "a" * 40 + "!"),
+           "RELEASE_CHECK_TIMEOUT": "3", "RELEASE_CHECK_BODY_REGEX": "^(a+)+$"}
+    result = release_check(env=env, timeout=30)
+    assert result.code == 1
+    assert "expected 200 matching /^(a+)+$/" in result.verdict
+    assert result.seconds < 20
 
 
 def test_status_class_variable(release_check: RunCheck) -> None:
@@ -163,17 +184,22 @@ def test_status_class_variable(release_check: RunCheck) -> None:
     assert 'expected 200 or 204 "OKAY"' in refused.verdict
 
 
-def test_conflicting_shortcuts_exit_2(release_check: RunCheck) -> None:
-    """Two body matchers for the single check is a configuration error."""
-    env = {"RELEASE_CHECK_BODY_CONTAINS": "a", "RELEASE_CHECK_BODY_REGEX": "b"}
-    result = release_check(env=env)
+@pytest.mark.parametrize(("args", "env", "named"), [
+    ([], {"RELEASE_CHECK_BODY_CONTAINS": "a", "RELEASE_CHECK_BODY_REGEX": "b"},
+     "RELEASE_CHECK_BODY_CONTAINS and RELEASE_CHECK_BODY_REGEX"),
+    (["--expected-body", "NOPE", "--body-regex", ""], {}, "--expected-body and --body-regex"),
+])
+def test_conflicting_shortcuts_exit_2(in_process: RunCheck, args: list[str],
+                                      env: dict[str, str], named: str) -> None:
+    """Two body matchers for the single check is a configuration error naming both."""
+    result = in_process(*args, env={**env, "RELEASE_CHECK_WEB_COMMAND": "true"})
     assert result.code == 2
-    assert "give only one body matcher" in result.err
+    assert f"release-check: error: {named}: give only one body matcher" in result.err
 
 
-def test_unknown_key_in_pyproject_exits_2(release_check: RunCheck, tmp_path: Path) -> None:
+def test_unknown_key_in_pyproject_exits_2(in_process: RunCheck, tmp_path: Path) -> None:
     """An unknown key in [tool.release-check] is exit 2 naming the key and the file."""
     write_pyproject(tmp_path, "true", "[tool.release-check]\ntimout = 5\n")
-    result = release_check()
+    result = in_process()
     assert result.code == 2
-    assert "pyproject.toml [tool.release-check]: unknown setting 'timout'" in result.err
+    assert "pyproject.toml: [tool.release-check] timout: unknown setting" in result.err

@@ -101,10 +101,11 @@ def test_peak_memory_is_reported(release_check: RunCheck, tmp_path: Path) -> Non
 
 
 def test_memory_limit_fails_the_run(release_check: RunCheck) -> None:
-    """Peak memory over RELEASE_CHECK_MAX_MEMORY_MB fails the run, naming both numbers."""
-    result = release_check(env=fixture_env("--memory-mb", "80", UPTIME="0.6", MAX_MEMORY_MB="40"))
+    """Peak memory over the limit fails the run, naming both numbers and where the limit is set."""
+    result = release_check("--max-memory-mb", "40",
+                           env=fixture_env("--memory-mb", "80", UPTIME="0.6"))
     assert result.code == 1
-    assert "over RELEASE_CHECK_MAX_MEMORY_MB=40" in result.verdict
+    assert "over the 40 MB limit (--max-memory-mb)" in result.verdict
 
 
 def test_sigterm_ignoring_app_gets_a_warning(release_check: RunCheck, tmp_path: Path) -> None:
@@ -194,7 +195,7 @@ def test_loopback_detection_covers_ipv4_ipv6_and_mapped() -> None:
 def test_memory_limit_logic(peak_mb: int, limit: float | None, fails: bool) -> None:
     """The limit fails only a peak above it, and no limit never fails."""
     peak = Memory(peak_mb * 1024 * 1024, "pss", 2)
-    assert (over_memory("web", peak, limit) is not None) is fails
+    assert (over_memory("web", peak, limit, "RELEASE_CHECK_MAX_MEMORY_MB") is not None) is fails
 
 
 def test_no_warning_when_nothing_was_killed() -> None:

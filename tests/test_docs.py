@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from release_check import __version__
+from release_check.cli import TAIL_SHOWN
+from release_check.config import SETTINGS, Setting, load
 from release_check.config.file import locate
-from release_check.config.settings import SETTINGS, Setting, load
 from tests.conftest import REPO
 
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
+TROUBLESHOOTING = (REPO / "docs" / "troubleshooting.md").read_text()
 README = (REPO / "README.md").read_text()
+ERROR_PREFIX = "release-check: error: "
 
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.env)
@@ -62,7 +65,7 @@ def test_configuration_examples_parse(tmp_path: Path) -> None:
     blocks = re.findall(r"```toml\n(.*?)```", CONFIGURATION, re.S)
     assert len(blocks) == 2
     (tmp_path / "pyproject.toml").write_text("\n".join(blocks))
-    config = load({}, {}, file=locate(None, str(tmp_path / "Procfile")))
+    config = load({}, {}, file=locate(None, tmp_path / "Procfile"))
     assert [e.body.kind for e in config.expectations()] == ["exact", "contains", "regex", "json",
                                                             "any"]
 
@@ -76,4 +79,90 @@ def test_every_test_has_a_one_line_docstring() -> None:
                 doc = ast.get_docstring(node) or ""
                 if not doc.strip() or "\n" in doc.strip():
                     missing.append(f"{path.name}::{node.name}")
+    assert missing == []
+
+
+def _row(key: str, text: str = CONFIGURATION) -> str:
+    """The table row that starts with ``key`` in backquotes."""
+    rows = [line for line in text.splitlines() if line.startswith(f"| `{key}` |")]
+    assert len(rows) == 1, key
+    return rows[0]
+
+
+TOML_TABLE = CONFIGURATION.split("| key | TOML type | example |", 1)[1].split("\n\n", 1)[0]
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.key)
+def test_every_key_has_its_toml_type_and_a_valid_example(setting: Setting) -> None:
+    """The config-file table gives each key's TOML type and an example the file accepts."""
+    row = _row(setting.key, TOML_TABLE)
+    _, kind, example = (cell.strip() for cell in row.split("|")[1:-1])
+    if not setting.in_file:
+        assert kind == "not allowed in the file"
+        return
+    value = tomllib.loads(f"x = {example.strip('`')}")["x"]
+    setting.from_toml(value)
+
+
+def test_what_zero_means_is_documented_for_each_number() -> None:
+    """A number that takes 0 says what 0 does in its row; the others' rows never offer it."""
+    numbers = [s for s in SETTINGS if s.metavar in {"SECONDS", "MB"}]
+    takes_zero = set()
+    for setting in numbers:
+        try:
+            setting.parse("0")
+            takes_zero.add(setting.env)
+        except ValueError:
+            continue
+    documented = {s.env for s in numbers if "`0`" in _row(s.env)}
+    assert takes_zero == documented == {"RELEASE_CHECK_UPTIME"}
+    assert "Zero is refused too, except by `RELEASE_CHECK_UPTIME`" in CONFIGURATION
+
+
+def test_the_tail_length_is_the_one_shown() -> None:
+    """Every "last N lines" in the docs is the number of lines the CLI prints."""
+    for text in (CONFIGURATION, TROUBLESHOOTING):
+        counts = re.findall(r"last (\d+)\s+lines", text)
+        assert counts
+        assert set(counts) == {str(TAIL_SHOWN)}
+
+
+def _fragments(node: ast.AST) -> list[str]:
+    """The literal pieces of a message argument: a string, or an f-string's constant parts."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return [part.value for part in node.values
+                if isinstance(part, ast.Constant) and isinstance(part.value, str)]
+    return []
+
+
+def _is_message_call(call: ast.Call) -> bool:
+    """print(...), console.warn/always/info(...), or an exception built with its message."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id == "print" or func.id.endswith(("Error", "Failed"))
+    if isinstance(func, ast.Attribute):
+        return func.attr in {"warn", "always", "info", "__init__"}
+    return False
+
+
+def _messages(path: Path) -> list[str]:
+    """The literal text, 12 characters or more, of each message a module prints or raises."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and _is_message_call(node) and node.args:
+            for piece in _fragments(node.args[0]):
+                text = piece.removeprefix(ERROR_PREFIX).strip(" ;:,")
+                if len(text) >= 12:
+                    found.append(text)
+    return found
+
+
+@pytest.mark.parametrize("module", ["errors.py", "cli.py"])
+def test_every_message_has_a_troubleshooting_section(module: str) -> None:
+    """Each message errors.py and cli.py can print appears in docs/troubleshooting.md."""
+    messages = _messages(REPO / "release_check" / module)
+    assert messages
+    missing = [text for text in messages if text not in TROUBLESHOOTING]
     assert missing == []

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from release_check.config import BY_KEY, SETTINGS, Config, load
 from release_check.config.file import FileSettings
-from release_check.config.settings import BY_KEY, SETTINGS, Config, load
 from release_check.errors import ConfigError
 from tests.conftest import clean_env
 

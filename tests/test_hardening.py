@@ -21,7 +21,16 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import APPS, REPO, Result, app_command, clean_env, fixture_env, pids_in
+from tests.conftest import (
+    APPS,
+    REPO,
+    Result,
+    RunCheck,
+    app_command,
+    clean_env,
+    fixture_env,
+    pids_in,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -130,10 +139,13 @@ def test_forks_50_children(tag: str, tmp_path: Path) -> None:
 
 def test_floods_100_mb_of_logs(tag: str, tmp_path: Path) -> None:
     """100 MB of output is drained in bounded memory; the failure shows only a bounded tail."""
-    env = fixture("--spew", str(100 * 1024 * 1024), TIMEOUT="60", EXPECTED_BODY="NOPE")
-    run = measured_run(tag, tmp_path, {**env, "RELEASE_CHECK_TIMEOUT": "60"}, "-q", "--timeout",
-                       "45")
+    flags = ("--spew", str(100 * 1024 * 1024), "--status", "503", "--exit-after", "0.5")
+    run = measured_run(tag, tmp_path, fixture(*flags, TIMEOUT="45"), "-q")
     assert run.result.code == 1
+    # The app exits 0.5 s after binding, which it does only once its 100 MB are written: this
+    # failure, and no other, says the runner drained all of it.
+    assert re.fullmatch(r"release-check: FAILED: web exited with code 7 before passing the"
+                        r" check \(after \d+\.\d\ds\)", run.result.verdict), run.result.verdict
     assert run.peak_rss < MEMORY_BOUND
     assert len(run.result.out) < 10_000
     assert len(run.result.out.splitlines()) <= 12
@@ -187,10 +199,9 @@ def fifo_writable(fifo: Path) -> bool:
 
 
 def start_in_phase(phase: str, tag: str, tmp_path: Path) -> subprocess.Popen[str]:
-    """Start a runner and return once it is in ``phase``."""
+    """Start a runner and return once it is in ``phase`` (seen, never guessed from a pause)."""
     marker, pid_dir = tmp_path / "marker", tmp_path / "pids"
     flags = {"waiting": ["--never-bind"], "request": ["--hang", "--request-marker", str(marker)],
-             "uptime": ["--request-marker", str(marker)],
              "teardown": ["--sigterm-marker", str(marker)]}.get(phase, [])
     env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags, "--pid-dir", str(pid_dir)),
            "RELEASE_CHECK_UPTIME": "30" if phase == "uptime" else "0",
@@ -199,20 +210,29 @@ def start_in_phase(phase: str, tag: str, tmp_path: Path) -> subprocess.Popen[str
     if phase == "before-spawn":
         os.mkfifo(tmp_path / "Procfile")
         del env["RELEASE_CHECK_WEB_COMMAND"]
-    runner = subprocess.Popen([sys.executable, "-m", "release_check"], cwd=tmp_path,
+    runner = subprocess.Popen([sys.executable, "-m", "release_check", "-v"], cwd=tmp_path,
                               env=clean_env(tag, env), stdout=subprocess.PIPE, text=True)
     if phase == "before-spawn":
         wait_for(lambda: fifo_writable(tmp_path / "Procfile"))
     elif phase == "waiting":
         wait_for(lambda: bool(pids_in(pid_dir)))
+    elif phase == "uptime":
+        read_until(runner, "release-check: passed; the app must now stay up 30s")
     else:
         wait_for(marker.exists)
-    if phase == "uptime":
-        time.sleep(0.3)  # the passing response has been read; the window is open
     if phase == "teardown":
         runner.send_signal(signal.SIGTERM)  # the first signal starts the teardown
         wait_for(marker.exists)
     return runner
+
+
+def read_until(runner: subprocess.Popen[str], wanted: str) -> None:
+    """Read the runner's output until the line ``wanted`` (which it prints as a phase starts)."""
+    assert runner.stdout is not None
+    for line in runner.stdout:
+        if line.rstrip("\n") == wanted:
+            return
+    raise AssertionError(f"the runner ended without printing {wanted!r}")
 
 
 PHASES = ["before-spawn", "waiting", "request", "uptime", "teardown"]
@@ -302,13 +322,20 @@ def test_secrets_never_reach_output_or_report(tag: str, tmp_path: Path) -> None:
             assert value not in seen
 
 
-def test_bad_header_setting_does_not_echo_its_value(tag: str, tmp_path: Path) -> None:
-    """A malformed RELEASE_CHECK_HEADERS is reported without the (likely secret) value."""
-    env = {"RELEASE_CHECK_HEADERS": "Authorization Bearer tok-abc123xyz"}
-    run = measured_run(tag, tmp_path, env)
-    assert run.result.code == 2
-    assert "RELEASE_CHECK_HEADERS: header 1:" in run.result.err
-    assert "tok-abc123xyz" not in run.result.err
+@pytest.mark.parametrize(("env", "file"), [
+    ({"RELEASE_CHECK_HEADERS": "Authorization Bearer tok-abc123xyz"}, ""),
+    ({}, 'headers = "Authorization: Bearer tok-abc123xyz"'),
+    ({}, 'headers = ["Authorization Bearer tok-abc123xyz"]'),
+])
+def test_bad_header_setting_does_not_echo_its_value(in_process: RunCheck, tmp_path: Path,
+                                                    env: dict[str, str], file: str) -> None:
+    """A malformed header setting, variable or file, is reported without its (secret) value."""
+    (tmp_path / "release-check.toml").write_text(file)
+    result = in_process(env=env)
+    assert result.code == 2
+    assert re.match(r"release-check: error: (RELEASE_CHECK_HEADERS|release-check.toml: headers): ",
+                    result.err)
+    assert "tok-abc123xyz" not in result.err + result.out
 
 
 OUTPUT_SCENARIOS = ["escaped-body", "escaped-tail", "no-secrets", "no-secret-in-errors"]

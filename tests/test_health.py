@@ -14,7 +14,7 @@ from release_check.checking.retry import Pacing, poll_until_passing
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 from tests.fakes import FakeClock
 
-EXPECTED = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
+EXPECTED = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))
 GOOD = Outcome("response", 0.01, status=200, body="OKAY")
 WARMING = Outcome("response", 0.01, status=503, body="starting")
 BROKEN = Outcome("response", 0.01, status=500, body="Server Error (500)")
@@ -167,8 +167,8 @@ def test_without_a_settle_time_a_failure_is_polled_until_the_deadline() -> None:
 
 def test_a_settled_check_stops_the_others() -> None:
     """Once one check has settled on a failure the verdict is known: a warming-up one stops too."""
-    health = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
-    version = Expectation("/version", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
+    health = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))
+    version = Expectation("/version", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))
     answers = {health: BROKEN, version: WARMING}
 
     def attempt_for(expected: Expectation, _stop: threading.Event) -> Callable[[float], Outcome]:

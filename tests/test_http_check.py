@@ -1,15 +1,16 @@
-"""One HTTP attempt and its judgement, on httpx.MockTransport (pure logic, no sockets)."""
+"""One HTTP attempt and its judgement, on httpx.MockTransport; a refused connection is real."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 import httpx
 
-from release_check.checking.attempt import BODY_LIMIT, Outcome, explain, fetch, passes
+from release_check.checking.attempt import BODY_LIMIT, Outcome, client, explain, fetch, passes
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 
-EXPECTED = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
+EXPECTED = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))
 URL = "http://127.0.0.1:5000/health_check"
 
 
@@ -65,16 +66,36 @@ def test_unknown_charset_falls_back_to_utf8() -> None:
     assert passes(outcome, EXPECTED)
 
 
+def closed_port() -> int:
+    """A 127.0.0.1 port that nothing listens on: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_connection_refused_is_classified() -> None:
-    """A refused connection is the ``refused`` outcome and says so."""
-
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-
-    outcome = fetch(client_for(refuse), URL, 5)
+    """A real refused connection (ConnectionRefusedError in the cause) is ``refused``."""
+    url = f"http://127.0.0.1:{closed_port()}/health_check"
+    with client() as http:
+        outcome = fetch(http, url, 5)
     assert outcome.kind == "refused"
     assert explain(outcome, EXPECTED) == (
         'GET /health_check: connection refused (expected 200 "OKAY")')
+
+
+def test_refused_is_told_by_type_not_by_wording() -> None:
+    """A ConnectError that only says "refused" is a connect-error; its cause decides."""
+
+    def wording_only(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Connection refused", request=request)
+
+    def refused_cause(request: httpx.Request) -> httpx.Response:
+        error = httpx.ConnectError("[Errno 111] Verbindungsaufbau abgelehnt", request=request)
+        error.__cause__ = ConnectionRefusedError(111, "Verbindungsaufbau abgelehnt")
+        raise error
+
+    assert fetch(client_for(wording_only), URL, 5).kind == "connect-error"
+    assert fetch(client_for(refused_cause), URL, 5).kind == "refused"
 
 
 def test_timeout_is_classified_with_the_limit() -> None:

@@ -2,31 +2,52 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from release_check.config.expectations import BodyMatch, StatusMatch
 
 
 @pytest.mark.parametrize(("raw", "inside", "outside"), [
-    (200, [200], [201]),
     ("204", [204], [200]),
-    ([200, 204], [200, 204], [201]),
     ("200,204", [200, 204], [202]),
     ("2xx", [200, 204, 299], [199, 300]),
     ("3XX", [301], [200]),
+    ("200, 3xx", [200, 301], [201]),
 ])
-def test_status_forms(raw: object, inside: list[int], outside: list[int]) -> None:
-    """An int, a list, a comma list or a class such as 2xx each give the right set."""
+def test_status_text_forms(raw: str, inside: list[int], outside: list[int]) -> None:
+    """A variable's text: a code, a comma list, a class such as 2xx, or codes and classes."""
     match = StatusMatch.parse(raw)
     assert all(code in match for code in inside)
     assert not any(code in match for code in outside)
 
 
-@pytest.mark.parametrize("raw", ["6xx", "abc", "99", [200, "x"], True, [], ""])
-def test_bad_status_is_refused(raw: object) -> None:
+@pytest.mark.parametrize(("value", "inside", "outside"), [
+    (200, [200], [201]),
+    ([200, 204], [200, 204], [201]),
+    ("2xx", [200, 299], [300]),
+    ([204, "3xx"], [204, 302], [200]),
+])
+def test_status_toml_forms(value: object, inside: list[int], outside: list[int]) -> None:
+    """A TOML value: an integer, a class string, or an array of them."""
+    match = StatusMatch.from_toml(value)
+    assert all(code in match for code in inside)
+    assert not any(code in match for code in outside)
+
+
+@pytest.mark.parametrize("raw", ["6xx", "abc", "99", "200,x", ""])
+def test_bad_status_text_is_refused(raw: str) -> None:
     """Anything but a status, a list of them or a class is a ValueError."""
     with pytest.raises(ValueError, match="status"):
         StatusMatch.parse(raw)
+
+
+@pytest.mark.parametrize("value", ["200", [200, "x"], True, [], 99, 2.0, {"a": 1}])
+def test_bad_status_toml_is_refused(value: object) -> None:
+    """A string code, a boolean, an empty array or a float is refused: TOML values are typed."""
+    with pytest.raises(ValueError, match="status"):
+        StatusMatch.from_toml(value)
 
 
 def test_exact_body_ignores_surrounding_whitespace() -> None:
@@ -36,11 +57,32 @@ def test_exact_body_ignores_surrounding_whitespace() -> None:
 
 
 def test_contains_and_regex() -> None:
-    """Contains is a substring test; regex is re.search."""
-    assert BodyMatch("contains", "ok").mismatch('{"status": "ok"}') is None
-    assert BodyMatch("contains", "ok").mismatch("fine") is not None
+    """Contains is a substring test; regex searches the body stripped of surrounding space."""
+    assert BodyMatch.contains("ok").mismatch('{"status": "ok"}') is None
+    assert BodyMatch.contains("ok").mismatch("fine") is not None
     assert BodyMatch.regex(r"^v\d+\.\d+").mismatch("v1.22 up") is None
     assert BodyMatch.regex(r"^v\d+").mismatch("up v1") is not None
+    assert BodyMatch.regex(r"^v\d+ up$").mismatch("\n v12 up\n") is None
+
+
+def test_hostile_pattern_and_body_match_in_linear_time() -> None:
+    """^(a+)+$ against 64 KiB of a's and a ! answers at once (backtracking would take years)."""
+    started = time.monotonic()
+    assert BodyMatch.regex("^(a+)+$").mismatch("a" * 65_536 + "!") == "body does not match"
+    assert time.monotonic() - started < 5
+
+
+def test_deeply_nested_json_body_is_a_mismatch() -> None:
+    """A body of 64 KiB of [ fails as a mismatch; the JSON parser's RecursionError never escapes."""
+    match = BodyMatch.json_members({"/a": 1})
+    assert match.mismatch("[" * 65_536) == "body is JSON nested too deeply to read"
+
+
+def test_json_nested_just_deep_enough_to_read_is_never_a_crash() -> None:
+    """At every depth around the parser's limit, the root's mismatch is shown or summarised."""
+    root = BodyMatch.json_members({"": 1})
+    for depth in range(900, 1100):
+        assert root.mismatch("[" * depth + "]" * depth) is not None
 
 
 def test_bad_regex_is_a_value_error() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from release_check.cli import main
-from release_check.config import Config, find_platform, load, locate
+from release_check.config import Config, find_platform, load
+from release_check.config.file import locate
 from release_check.errors import ConfigError
 from tests import platform_examples as ex
 
@@ -22,7 +23,7 @@ def configured(folder: Path, env: Mapping[str, str] | None = None,
     procfile = str(folder / "Procfile")
     declared = find_platform(env.get("RELEASE_CHECK_PLATFORM"), procfile)
     return load(dict(flags or {}), {"RELEASE_CHECK_PROCFILE": procfile, **env},
-                file=locate(None, procfile), platform=declared)
+                file=locate(None, Path(procfile)), platform=declared)
 
 
 def checks(config: Config) -> list[tuple[str, str]]:

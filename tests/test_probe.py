@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import re
+import string
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from release_check.checking.attempt import Expectation, Outcome
 from release_check.checking.retry import Pacing, poll_until_passing
 from release_check.config.expectations import BodyMatch, StatusMatch
+from release_check.live.target import shown_url
 from release_check.release.ports import local_target
 from tests.conftest import FIXTURE_APP, RunCheck, clean_env, interrupt_when
+
+PASSWORD_CHARACTERS = string.ascii_letters + string.digits + "/?#@:%._~-!$&'()*+,;="
 
 OKAY = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch("exact", "OKAY"))
 # A proxy inherited from the environment must not carry requests meant for 127.0.0.1.
@@ -147,13 +153,17 @@ def test_credentials_in_the_url_are_never_printed(release_check: RunCheck) -> No
         ([], {"RELEASE_CHECK_EXPECTED_STATUS": "OK"}, "RELEASE_CHECK_EXPECTED_STATUS"),
         (["--timeout", "0"], {}, "--timeout"),
         (["--interval", "soon"], {}, "--interval"),
+        (["--request-timeout", "1e10"], {}, "--request-timeout"),
+        (["--body-contains", ""], {}, "--body-contains"),
+        (["--expected-body", "OKAY"], {"RELEASE_CHECK_BODY_REGEX": "OK"},
+         "--expected-body and RELEASE_CHECK_BODY_REGEX"),
     ],
 )
 def test_bad_values_exit_2_naming_the_flag_or_variable(
-    release_check: RunCheck, args: list[str], env: dict[str, str], named: str
+    in_process: RunCheck, args: list[str], env: dict[str, str], named: str
 ) -> None:
     """Each bad value gives exit 2 and one stderr line naming where it came from."""
-    result = release_check("probe", "http://127.0.0.1:9/health_check", *args, env=env)
+    result = in_process("probe", "http://127.0.0.1:9/health_check", *args, env=env)
     assert result.code == 2
     lines = result.err.strip().splitlines()
     assert len(lines) == 1
@@ -161,11 +171,38 @@ def test_bad_values_exit_2_naming_the_flag_or_variable(
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/health", "example.com/health", "http://"])
-def test_url_must_be_http_with_a_host(release_check: RunCheck, url: str) -> None:
+def test_url_must_be_http_with_a_host(in_process: RunCheck, url: str) -> None:
     """Anything but an http(s) URL with a host is a usage error."""
-    result = release_check("probe", url)
+    result = in_process("probe", url)
     assert result.code == 2
     assert result.err.startswith("release-check: error: URL")
+
+
+@pytest.mark.parametrize("command", [["probe", "--timeout", "0.2"], ["watch", "--duration", "0.2"]])
+@pytest.mark.parametrize("url", [
+    "http://alice:s3c/retPW@127.0.0.1:9/health_check",  # httpx: Invalid port: 's3c'
+    "http://alice:65432/retPW@127.0.0.1:9/health_check",  # parses: host alice, path /retPW@
+    "http://alice:12?retPW@127.0.0.1:9/health_check",
+    "http://alice:s3cretPW@127.0.0.1:9/health_check?token=retPW",
+    "http://127.0.0.1:9/health_check?token=retPW#retPW",
+])
+def test_no_part_of_a_secret_in_a_url_is_printed(in_process: RunCheck, url: str,
+                                                 command: list[str]) -> None:
+    """User, password and query never appear, even when the URL cannot be parsed as meant."""
+    result = in_process(command[0], url, *command[1:], env=LOCAL)
+    shown = result.out + result.err
+    assert "release-check:" in shown
+    for secret in ("alice", "s3c", "retPW", "65432", "token"):
+        assert secret not in shown, shown
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=PASSWORD_CHARACTERS, min_size=1, max_size=12),
+       st.text(alphabet=PASSWORD_CHARACTERS, min_size=1, max_size=12))
+def test_fuzzed_credentials_are_never_shown(user: str, password: str) -> None:
+    """Whatever a user and password hold, the URL is shown whole but for them, or as its scheme."""
+    shown = shown_url(f"https://{user}:{password}@app.example/health_check?token=t")
+    assert shown in {"https://app.example/health_check?…", "https://…"}
 
 
 def test_help_explains_the_subcommand(release_check: RunCheck) -> None:

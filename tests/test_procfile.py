@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from release_check.config import load
 from release_check.config.file import locate
 from release_check.config.procfile import command_for, parse
-from release_check.config.settings import load
 from release_check.errors import ConfigError, ProcfileError
 from tests.conftest import RunCheck, app_command
 
@@ -111,7 +111,7 @@ def test_nul_byte_in_a_configured_command_is_a_config_error(tmp_path: Path) -> N
     """web_command with a NUL byte (TOML can escape one) is a ConfigError naming the key."""
     (tmp_path / "release-check.toml").write_text('web_command = "run\\u0000"\n')
     with pytest.raises(ConfigError, match=r"web_command: the command contains a NUL byte"):
-        load({}, {}, file=locate(None, str(tmp_path / "Procfile")))
+        load({}, {}, file=locate(None, tmp_path / "Procfile"))
 
 
 def test_procfile_warnings_reach_the_output(release_check: RunCheck, tmp_path: Path) -> None:

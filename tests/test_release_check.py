@@ -171,6 +171,7 @@ def test_dotenv_is_never_loaded_implicitly(release_check: RunCheck, tmp_path: Pa
     result = release_check("--timeout", "1", "--expected-body", "from-file",
                            env={**fixture_env("--body-env", "GREETING"), "GREETING": "unset"})
     assert result.code == 1
+    assert 'GET /health_check -> 200 "unset", expected 200 "from-file"' in result.verdict
 
 
 def test_environment_values_are_never_printed(release_check: RunCheck) -> None:
@@ -252,8 +253,12 @@ def test_procfile_entry_and_process_type(release_check: RunCheck, tmp_path: Path
         f"web: {app_command('--exit', '1')}\nrelease: release-check\n"
         f"api: {app_command('--body', 'OKAY')}\n"
     )
-    assert release_check(cwd=tmp_path).code == 1
-    assert release_check("--process-type", "api", cwd=tmp_path).code == 0
+    web = release_check(cwd=tmp_path)
+    assert web.code == 1
+    assert "FAILED: web exited with code 1 before listening" in web.verdict
+    api = release_check("--process-type", "api", cwd=tmp_path)
+    assert api.code == 0, api.out
+    assert "PASSED GET /health_check" in api.verdict
 
 
 def test_console_script_is_installed(tag: str, tmp_path: Path) -> None:

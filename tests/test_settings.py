@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from release_check.config.settings import SETTINGS, Config, load, skip_requested
+from release_check.config import MAX_SECONDS, SETTINGS, Config, load, skip_config
 from release_check.errors import ConfigError
+
+DURATIONS = [s.env for s in SETTINGS if s.metavar == "SECONDS"]
 
 
 def test_defaults_match_the_documented_interface() -> None:
@@ -83,13 +85,89 @@ def test_ipv6_literal_host_accepts_brackets() -> None:
                                                ("", False)])
 def test_skip_accepts_booleans(raw: str, expected: bool) -> None:
     """RELEASE_CHECK_SKIP reads the usual boolean words; unset or empty is off."""
-    assert skip_requested({"RELEASE_CHECK_SKIP": raw}) is expected
+    skipped = skip_config({"RELEASE_CHECK_SKIP": raw})
+    assert (skipped is not None and skipped.skip) is expected
 
 
 def test_skip_rejects_unknown_boolean() -> None:
     """An unknown boolean word is a configuration error naming RELEASE_CHECK_SKIP."""
     with pytest.raises(ConfigError, match="RELEASE_CHECK_SKIP"):
-        skip_requested({"RELEASE_CHECK_SKIP": "maybe"})
+        skip_config({"RELEASE_CHECK_SKIP": "maybe"})
+
+
+@pytest.mark.parametrize("variable", DURATIONS)
+def test_every_duration_is_capped(variable: str) -> None:
+    """A duration above the documented cap (1 hour) is one error, not an overflow later."""
+    assert load({}, {variable: str(MAX_SECONDS)})
+    with pytest.raises(ConfigError) as caught:
+        load({}, {variable: "1e10"})
+    assert caught.value.problems == [
+        f"{variable}: '1e10' is more than 3600 seconds, the longest wait allowed"
+        " (Heroku ends a release phase after 1 hour)"]
+
+
+def test_only_the_uptime_window_takes_zero() -> None:
+    """Zero turns the uptime window off; every other duration refuses it."""
+    assert load({}, {"RELEASE_CHECK_UPTIME": "0"}).uptime == 0.0
+    for variable in set(DURATIONS) - {"RELEASE_CHECK_UPTIME"}:
+        with pytest.raises(ConfigError, match="must be a positive number"):
+            load({}, {variable: "0"})
+
+
+@pytest.mark.parametrize("pattern", ["", "|", ".*?", "a*", "(OKAY)?", "$", "^$", "(?i)x|"])
+def test_regex_that_can_match_nothing_is_refused(pattern: str) -> None:
+    """A regex that can match an empty string would pass any body: a config error."""
+    with pytest.raises(ConfigError) as caught:
+        load({"body_regex": pattern}, {})
+    assert caught.value.problems[0].startswith("--body-regex: ")
+    assert "can match an empty string" in caught.value.problems[0]
+
+
+def test_empty_body_contains_is_refused() -> None:
+    """Every body contains the empty text, so --body-contains '' is a config error."""
+    with pytest.raises(ConfigError, match=r"^--body-contains: the text is empty"):
+        load({"body_contains": ""}, {})
+
+
+def test_pattern_needing_a_character_is_kept() -> None:
+    """A regex that needs at least one character, like ``.``, is a valid matcher."""
+    assert load({}, {"RELEASE_CHECK_BODY_REGEX": "."}).body_match().kind == "regex"
+
+
+def test_regex_outside_re2_is_refused_at_load() -> None:
+    """Lookarounds and backreferences (not in RE2) are a config error, not a crash later."""
+    for pattern in ("(?=OK)", r"(a)\1"):
+        with pytest.raises(ConfigError, match=r"not a valid regex \(RE2 syntax\)"):
+            load({}, {"RELEASE_CHECK_BODY_REGEX": pattern})
+
+
+@pytest.mark.parametrize(("flags", "environ", "named"), [
+    ({"expected_body": "NOPE", "body_regex": ""}, {}, "--expected-body and --body-regex"),
+    ({"expected_body": "OKAY"}, {"RELEASE_CHECK_BODY_CONTAINS": "OK"},
+     "--expected-body and RELEASE_CHECK_BODY_CONTAINS"),
+    ({}, {"RELEASE_CHECK_BODY_CONTAINS": "a", "RELEASE_CHECK_BODY_REGEX": "b"},
+     "RELEASE_CHECK_BODY_CONTAINS and RELEASE_CHECK_BODY_REGEX"),
+])
+def test_two_given_matchers_conflict_whatever_their_values(
+    flags: dict[str, str], environ: dict[str, str], named: str
+) -> None:
+    """Two body matchers given by the user are an error naming both, even OKAY, even invalid."""
+    with pytest.raises(ConfigError) as caught:
+        load(flags, environ)
+    assert f"{named}: give only one body matcher" in caught.value.problems
+
+
+def test_a_default_is_never_in_conflict() -> None:
+    """The default expected body gives way to a given matcher."""
+    config = load({}, {"RELEASE_CHECK_BODY_CONTAINS": "OK"})
+    assert config.body_match().kind == "contains"
+
+
+def test_config_keeps_where_each_value_came_from() -> None:
+    """The flag, the variable, or (for a value not given) its variable, by field."""
+    config = load({"port": "5000"}, {"RELEASE_CHECK_HOST": "::1"})
+    assert (config.source("port"), config.source("host")) == ("--port", "RELEASE_CHECK_HOST")
+    assert config.source("env_file") == "RELEASE_CHECK_ENV_FILE"
 
 
 def test_every_setting_has_a_config_field() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import itertools
 import json
@@ -33,6 +34,7 @@ from release_check.live.stats import (
     percentile,
     summarize,
 )
+from release_check.live.target import seconds
 from release_check.live.watch import observe
 from release_check.release.ports import local_target
 from tests.conftest import RunCheck, clean_env, interrupt_when
@@ -212,18 +214,36 @@ def test_log_gets_plain_status_lines(release_check: RunCheck, server: Restartabl
         (["--duration", "1", "--min-availability", "101"], "--min-availability"),
         (["--duration", "1", "--max-longest", "-1"], "--max-longest"),
         (["--duration", "1", "--json", "/nonexistent/dir/out.json"], "--json"),
+        (["--duration", "1", "--json", "."], "--json: cannot write .: it is a directory"),
     ],
 )
 def test_bad_options_exit_2_before_watching(
-    release_check: RunCheck, args: list[str], named: str
+    in_process: RunCheck, args: list[str], named: str
 ) -> None:
     """A missing or bad option is one stderr line naming it, before any request."""
-    result = release_check("watch", "http://127.0.0.1:9/health_check", *args)
+    result = in_process("watch", "http://127.0.0.1:9/health_check", *args)
     assert result.code == 2
     lines = result.err.strip().splitlines()
     assert len(lines) == 1
     assert named in lines[0]
     assert result.out == ""
+
+
+def test_unwritable_json_fails_before_a_long_watch(in_process: RunCheck, server: Restartable,
+                                                  tmp_path: Path) -> None:
+    """--json naming a directory is exit 2 at once: no request, no 20 s watch, no lost gate."""
+    result = in_process("watch", server.url, "--duration", "20", "--json", str(tmp_path),
+                        "--min-availability", "100", env=LOCAL)
+    assert result.code == 2
+    assert server.hits == 0
+    assert result.seconds < 10
+
+
+def test_durations_are_capped_at_an_hour() -> None:
+    """The seconds of probe and watch (--duration, --interval...) are at most 3600."""
+    assert seconds("3600") == 3600.0
+    with pytest.raises(argparse.ArgumentTypeError, match="'7200' is more than 3600 seconds"):
+        seconds("7200")
 
 
 def test_help_explains_the_subcommand(release_check: RunCheck) -> None:
@@ -378,13 +398,26 @@ def test_live_status_prints_a_line_every_five_seconds_in_a_log() -> None:
         "release-check: at 0s", "release-check: at 5s", "release-check: at 10s"]
 
 
+class BrokenPipe(FakeTerminal):
+    """A terminal whose reader went away: every write fails with EPIPE, and is counted."""
+
+    writes = 0
+
+    def write(self, _text: str) -> int:
+        """Fail as a closed pipe does."""
+        self.writes += 1
+        raise BrokenPipeError(32, "Broken pipe")
+
+
 def test_live_status_survives_a_closed_stream() -> None:
-    """A stream that fails (a closed pipe) silences the status without raising."""
-    stream = FakeTerminal()
-    stream.close()
-    status = LiveStatus(stream)
-    status.update("nobody reads this")
+    """A stream that fails (a closed pipe) silences the status: no raise, no further writes."""
+    fake, stream = FakeClock(), BrokenPipe()
+    status = LiveStatus(stream, clock=fake.clock)
+    for second in range(3):
+        status.update(f"at {second}s")
+        fake.now += 1.0
     status.finish()
+    assert stream.writes == 1
 
 
 def test_summary_lines_name_each_figure() -> None:

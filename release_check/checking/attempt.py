@@ -2,7 +2,7 @@
 
 httpx exceptions map to outcome kinds as follows::
 
-    httpx.ConnectError (connection refused)   -> "refused"
+    httpx.ConnectError caused by ConnectionRefusedError -> "refused"
     httpx.ConnectError (anything else)        -> "connect-error"
     httpx.TimeoutException and subclasses     -> "timeout"
     any other httpx.HTTPError (protocol, read) -> "error"
@@ -114,8 +114,7 @@ def _exchange(
         with http.stream(method, url, timeout=timeout, headers=headers) as response:
             raw = _read_capped(response, BODY_LIMIT, started + timeout)
     except httpx.ConnectError as error:
-        refused = "refused" in str(error).lower()
-        kind: OutcomeKind = "refused" if refused else "connect-error"
+        kind: OutcomeKind = "refused" if _refused(error) else "connect-error"
         return Outcome(kind, took(), detail=str(error))
     except httpx.TimeoutException:
         return Outcome("timeout", took(), detail=f"no response within {timeout:.2f}s")
@@ -130,6 +129,18 @@ def _exchange(
         body=_decode(raw, response.charset_encoding),
         location=response.headers.get("location"),
     )
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether a ConnectionRefusedError is in the chain: the type, not the message's wording."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ConnectionRefusedError):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def passes(outcome: Outcome, expected: Expectation) -> bool:

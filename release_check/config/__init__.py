@@ -1,21 +1,22 @@
-"""Settings, and the files a run reads (Procfile, env file).
+"""Settings, and the files a run reads (Procfile, env file, config file).
 
 The table of every setting, and the frozen Config built from flags, variables and the config
-file.
+file, each value with its source.
 
 A leaf: it imports nothing from the other subpackages, so any of them may depend on it.
 """
 
 from release_check.config.envfile import app_environment
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
-from release_check.config.file import CONFIG_VARIABLE, PYPROJECT, STANDALONE, FileSettings, locate
+from release_check.config.file import PYPROJECT, STANDALONE, FileSettings
+from release_check.config.loading import discover, load, skip_config
 from release_check.config.platforms import find as find_platform
 from release_check.config.procfile import command_for
-from release_check.config.settings import BY_KEY, SETTINGS, Config, Setting, load, skip_requested
+from release_check.config.settings import BY_KEY, MAX_SECONDS, SETTINGS, Config, Setting
 
 __all__ = [
     "BY_KEY",
-    "CONFIG_VARIABLE",
+    "MAX_SECONDS",
     "PYPROJECT",
     "SETTINGS",
     "STANDALONE",
@@ -27,8 +28,8 @@ __all__ = [
     "StatusMatch",
     "app_environment",
     "command_for",
+    "discover",
     "find_platform",
     "load",
-    "locate",
-    "skip_requested",
+    "skip_config",
 ]

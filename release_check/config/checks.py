@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from release_check.config.expectations import (
-    BodyKind,
     BodyMatch,
     Expectation,
     StatusMatch,
@@ -15,7 +14,6 @@ from release_check.config.expectations import (
 )
 
 _MATCHERS = ("body", "contains", "regex", "json")
-_TEXT_KINDS: dict[str, BodyKind] = {"body": "exact", "contains": "contains"}
 _KEYS = frozenset({"path", "method", "headers", "status", *_MATCHERS})
 _METHODS: dict[str, Literal["GET", "HEAD"]] = {"GET": "GET", "HEAD": "HEAD"}
 
@@ -33,7 +31,9 @@ def _body(table: Mapping[str, Any]) -> BodyMatch:
         return BodyMatch.json_members(value)
     if not isinstance(value, str):
         raise ValueError(f"{key} must be a string")
-    return BodyMatch.regex(value) if key == "regex" else BodyMatch(_TEXT_KINDS[key], value)
+    if key == "regex":
+        return BodyMatch.regex(value)
+    return BodyMatch.contains(value) if key == "contains" else BodyMatch("exact", value)
 
 
 def _headers(table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -66,5 +66,5 @@ def parse_check(table: Mapping[str, Any]) -> Expectation:
     body = _body(table)
     if method == "HEAD" and body.kind != "any":
         raise ValueError("a HEAD response has no body to match")
-    status = StatusMatch.parse(table.get("status", 200))
+    status = StatusMatch.from_toml(table.get("status", 200))
     return Expectation(_path(table), status, body, method, _headers(table))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
-from release_check.text import quoted
+from release_check.text import printable, quoted
 
 BodyKind = Literal["any", "exact", "contains", "regex", "json"]
 _CLASS = re.compile(r"^([1-5])xx$", re.IGNORECASE)
@@ -27,26 +29,71 @@ class StatusMatch:
         return status in self.codes
 
     @classmethod
-    def parse(cls, raw: object) -> StatusMatch:
-        """From an int, a list of ints, ``"2xx"``, or a string ``"200"`` / ``"200,204"``."""
-        if isinstance(raw, str) and (klass := _CLASS.match(raw.strip())):
-            first = int(klass.group(1)) * 100
-            return cls(frozenset(range(first, first + 100)), raw.strip().lower())
-        items = raw.split(",") if isinstance(raw, str) else raw
-        codes = [_code(item) for item in (items if isinstance(items, list) else [items])]
-        if not codes:
+    def parse(cls, raw: str) -> StatusMatch:
+        """From the text of a variable or flag: ``200``, ``200,204``, ``2xx``, ``200,3xx``."""
+        return cls._of([item.strip() for item in raw.split(",")], _text_item)
+
+    @classmethod
+    def from_toml(cls, value: object) -> StatusMatch:
+        """From a TOML value: an integer, a class string such as ``"2xx"``, or an array of them."""
+        return cls._of(value if isinstance(value, list) else [value], _toml_item)
+
+    @classmethod
+    def _of(cls, items: list[Any], read: Callable[[Any], tuple[frozenset[int], str]]
+            ) -> StatusMatch:
+        if not items:
             raise ValueError("no status given")
-        return cls(frozenset(codes), " or ".join(str(code) for code in codes))
+        parts = [read(item) for item in items]
+        return cls(frozenset().union(*(codes for codes, _ in parts)),
+                   " or ".join(text for _, text in parts))
 
 
-def _code(item: object) -> int:
-    text = str(item).strip()
-    if isinstance(item, bool) or not _STATUS.match(text) or not 100 <= int(text) <= 599:
+def _class(text: str) -> tuple[frozenset[int], str] | None:
+    klass = _CLASS.match(text)
+    if klass is None:
+        return None
+    first = int(klass.group(1)) * 100
+    return frozenset(range(first, first + 100)), text.lower()
+
+
+def _code(text: str) -> tuple[frozenset[int], str] | None:
+    if not _STATUS.match(text) or not 100 <= int(text) <= 599:
+        return None
+    return frozenset({int(text)}), text
+
+
+def _text_item(item: str) -> tuple[frozenset[int], str]:
+    found = _code(item) or _class(item)
+    if found is None:
         raise ValueError(
-            f"{quoted(str(item), 40)} is not an HTTP status (100..599), a list, or a class"
-            " such as 2xx"
+            f"{quoted(item, 40)} is not an HTTP status (100..599), a list, or a class such as 2xx"
         )
-    return int(text)
+    return found
+
+
+def _toml_item(item: object) -> tuple[frozenset[int], str]:
+    found = None
+    if isinstance(item, int) and not isinstance(item, bool):
+        found = _code(str(item))
+    elif isinstance(item, str):
+        found = _class(item.strip())
+    if found is None:
+        raise ValueError(
+            "expected an HTTP status (100..599) such as 200, a class such as \"2xx\", or an"
+            f" array of them, got {toml_shown(item)}"
+        )
+    return found
+
+
+def toml_shown(value: object) -> str:
+    """A TOML value as a user wrote it, capped: ``true``, ``30``, ``"30"``, ``an array``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return printable(repr(value), 40)
+    if isinstance(value, str):
+        return quoted(value, 40)
+    return "an array" if isinstance(value, list) else "a table"
 
 
 def header_problem(name: str, value: str) -> str | None:
@@ -90,7 +137,38 @@ def _same(actual: Any, expected: Any) -> bool:
 
 
 def _shown_json(value: Any) -> str:
-    return "missing" if value is _MISSING else quoted(json.dumps(value), 80)[1:-1]
+    if value is _MISSING:
+        return "missing"
+    try:
+        return quoted(json.dumps(value), 80)[1:-1]
+    except RecursionError:
+        return "a value nested too deeply to show"
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> Any:
+    """The pattern compiled by RE2, whose matching time is linear in the body's length.
+
+    A hostile body (or pattern) cannot make a search backtrack for minutes, as Python's ``re``
+    can (``^(a+)+$`` on forty a's and a !); see docs/decisions.md.
+    """
+    import re2  # noqa: PLC0415  (only runs with a regex pay for loading it)
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own copy of the error to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as error:
+        reason = error.args[0] if error.args else "rejected"
+        text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+        raise ValueError(
+            f"{quoted(pattern, 40)} is not a valid regex (RE2 syntax): {printable(text, 80)}"
+        ) from None
+
+
+def _search(pattern: str, text: str) -> object | None:
+    found: object | None = _compiled(pattern).search(text)
+    return found
 
 
 @dataclass(frozen=True)
@@ -110,12 +188,25 @@ class BodyMatch:
         return cls("json", members=tuple(members.items()))
 
     @classmethod
+    def contains(cls, text: str) -> BodyMatch:
+        """A substring matcher; the empty text is refused, since every body contains it."""
+        if not text:
+            raise ValueError("the text is empty, and every body contains it")
+        return cls("contains", text)
+
+    @classmethod
     def regex(cls, pattern: str) -> BodyMatch:
-        """A regex matcher, compiled now so a bad pattern is a configuration error."""
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"{quoted(pattern, 40)} is not a valid regex: {error}") from None
+        """A regex matcher, compiled now so that a bad or degenerate pattern is a config error.
+
+        A pattern that can match an empty string (``""``, ``|``, ``.*?``, ``$``) is refused: it
+        would pass a body that lacks what the pattern looks for.
+        """
+        if _search(pattern, "") is not None:
+            raise ValueError(
+                f"{quoted(pattern, 40)} can match an empty string, so it would pass a body"
+                " that lacks what it looks for: a regex must need at least one character (to"
+                " expect an empty body, set the expected body to an empty text instead)"
+            )
         return cls("regex", pattern)
 
     def mismatch(self, body: str) -> str | None:
@@ -125,7 +216,7 @@ class BodyMatch:
             return "body differs"
         if self.kind == "contains" and self.text not in body:
             return "body does not contain it"
-        if self.kind == "regex" and re.search(self.text, body) is None:
+        if self.kind == "regex" and _search(self.text, stripped) is None:
             return "body does not match"
         if self.kind == "json":
             return self._json_mismatch(body)
@@ -136,6 +227,8 @@ class BodyMatch:
             document = json.loads(body)
         except ValueError:
             return "body is not JSON"
+        except RecursionError:  # a hostile body: 64 KiB of [[[[ exhausts the parser's stack
+            return "body is JSON nested too deeply to read"
         for pointer, expected in self.members:
             actual = _pointer(document, pointer)
             if actual is _MISSING or not _same(actual, expected):

@@ -11,57 +11,85 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from release_check.errors import UsageError
+from release_check.config.expectations import toml_shown
+from release_check.errors import SettingError, UsageError
 
 STANDALONE = "release-check.toml"
 PYPROJECT = "pyproject.toml"
-CONFIG_VARIABLE = "RELEASE_CHECK_CONFIG"
+TABLE = "[tool.release-check]"
 
 
 @dataclass(frozen=True)
 class FileSettings:
-    """The file's settings table (keys as written) and its checks, with where they came from."""
+    """The file's settings table (keys as written) and its checks, with where they came from.
+
+    ``source`` is the file as shown in messages; ``table`` is the table the settings sit in
+    when it is not the whole file (``[tool.release-check]`` in pyproject.toml).
+    """
 
     source: str
     values: Mapping[str, Any] = field(default_factory=dict)
     checks: tuple[Mapping[str, Any], ...] = ()
+    table: str = ""
+
+    @property
+    def path(self) -> Path:
+        """The file that was read."""
+        return Path(self.source)
+
+    def where(self, key: str) -> str:
+        """``pyproject.toml: [tool.release-check] timeout``: a key, as errors name it."""
+        return f"{self.source}: {self.table} {key}" if self.table else f"{self.source}: {key}"
 
 
-def _table(path: Path) -> Mapping[str, Any]:
+def _document(path: Path) -> dict[str, Any]:
     import tomllib  # noqa: PLC0415  (8 ms that runs without a config file should not pay)
 
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"{path} is not valid TOML: {error}") from None
-    if path.name != PYPROJECT:
-        return document
-    table = document.get("tool", {}).get("release-check", {})
-    return table if isinstance(table, dict) else {}
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise UsageError(f"{path} is nested too deeply to read") from None
+
+
+def _tool_table(path: Path, document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """pyproject.toml's ``[tool.release-check]``; a ``tool`` or table of another type is refused."""
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise UsageError(f"{path}: tool must be a table ([tool]), got {toml_shown(tool)}")
+    table = tool.get("release-check", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: {TABLE} must be a table, got {toml_shown(table)}")
+    return table
 
 
 def _settings(path: Path) -> FileSettings | None:
-    table = dict(_table(path))
+    document = _document(path)
+    table = dict(_tool_table(path, document) if path.name == PYPROJECT else document)
     if not table:
         return None
-    where = f"{path} [tool.release-check]" if path.name == PYPROJECT else str(path)
+    prefix = TABLE if path.name == PYPROJECT else ""
     checks = table.pop("checks", [])
     if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
-        raise UsageError(f"{where}: checks must be an array of tables ([[checks]])")
-    return FileSettings(where, table, tuple(checks))
+        where = f"{path}: {prefix} checks" if prefix else f"{path}: checks"
+        raise UsageError(f"{where}: must be an array of tables ([[checks]])")
+    return FileSettings(str(path), table, tuple(checks), prefix)
 
 
-def locate(explicit: str | None, procfile: str) -> FileSettings | None:
-    """The settings of the file that applies, or None when there is none."""
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise UsageError(f"{CONFIG_VARIABLE}: no such file: {path}")
-        return _settings(path) or FileSettings(str(path))
-    folder = Path(procfile).parent
-    for candidate in (folder / STANDALONE, folder / PYPROJECT):
+def locate(explicit: Path | None, procfile: Path) -> FileSettings | None:
+    """The settings of the file that applies, or None when there is none.
+
+    ``explicit`` is the file the ``config`` setting names; a missing one is a SettingError, which
+    the CLI words with where the name came from.
+    """
+    if explicit is not None:
+        if not explicit.is_file():
+            raise SettingError("config_file", f"no such file: {explicit}")
+        return _settings(explicit) or FileSettings(str(explicit))
+    for candidate in (procfile.parent / STANDALONE, procfile.parent / PYPROJECT):
         if candidate.is_file():
             found = _settings(candidate)
             if found is not None or candidate.name == STANDALONE:

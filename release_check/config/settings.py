@@ -1,7 +1,7 @@
 """Every setting, declared once with its variable, flag, default, parser and help.
 
-``load`` builds the frozen :class:`Config` at the edge (flag > environment > default) and
-reports every bad setting at once as a :class:`~release_check.errors.ConfigError`.
+The frozen :class:`Config` they fill, and how each value is written: as text in a variable or
+a flag, as a typed value in the config file. ``loading`` builds the Config from them.
 """
 
 from __future__ import annotations
@@ -13,17 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from release_check.config.checks import parse_check
 from release_check.config.expectations import (
     BodyMatch,
     Expectation,
     StatusMatch,
     header_problem,
     path_problem,
+    toml_shown,
 )
-from release_check.config.file import FileSettings
-from release_check.config.platforms import Declared, Origin, choice, layer
-from release_check.errors import ConfigError
+from release_check.config.platforms import Origin, choice
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"
@@ -33,6 +31,9 @@ _PROCESS_TYPE = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST = re.compile(r"^[A-Za-z0-9._:%-]+$")
 DEFAULT_STATUS = StatusMatch(frozenset({200}), "200")
 _DIGITS = re.compile(r"^\s*[0-9]{1,5}\s*$")
+# Heroku ends a release phase after an hour, so no wait of release-check is meaningful beyond
+# it; the cap also keeps every duration within what threading's timeouts accept.
+MAX_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,20 @@ class Config:
     web_command_source: str = "RELEASE_CHECK_WEB_COMMAND"
     # where the check came from, for the line each run prints: a description, not a setting
     origin: Origin | None = field(default=None, compare=False)
+    # field -> where its value came from: "--port", "RELEASE_CHECK_PORT", "release-check.toml:
+    # port"; a field left at its default is absent.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def source(self, name: str) -> str:
+        """Where the value of field ``name`` came from; its variable when it was not given."""
+        return self.sources.get(name) or BY_FIELD[name].env
 
     def body_match(self) -> BodyMatch:
         """The single check's body matcher: contains, regex, or the expected body."""
         if self.body_contains is not None:
-            return BodyMatch("contains", self.body_contains)
+            return BodyMatch.contains(self.body_contains)
         if self.body_regex is not None:
-            return BodyMatch("regex", self.body_regex)
+            return BodyMatch.regex(self.body_regex)
         return BodyMatch("exact", self.expected_body)
 
     def expectation(self, path: str) -> Expectation:
@@ -100,12 +108,21 @@ def _number(raw: str, unit: str, *, zero_ok: bool = False) -> float:
     return value
 
 
+def _capped(seconds: float, raw: str) -> float:
+    if seconds > MAX_SECONDS:
+        raise ValueError(
+            f"{_shown(raw)} is more than {MAX_SECONDS:g} seconds, the longest wait allowed"
+            " (Heroku ends a release phase after 1 hour)"
+        )
+    return seconds
+
+
 def _seconds(raw: str) -> float:
-    return _number(raw, "seconds")
+    return _capped(_number(raw, "seconds"), raw)
 
 
 def _window(raw: str) -> float:
-    return _number(raw, "seconds", zero_ok=True)
+    return _capped(_number(raw, "seconds", zero_ok=True), raw)
 
 
 def _megabytes(raw: str) -> float:
@@ -126,9 +143,16 @@ def _regex(raw: str) -> str:
     return BodyMatch.regex(raw).text
 
 
+def _contains(raw: str) -> str:
+    return BodyMatch.contains(raw).text
+
+
 def _headers(raw: str) -> tuple[tuple[str, str], ...]:
+    return _header_pairs([item for item in re.split(r"[;\n]", raw) if item.strip()])
+
+
+def _header_pairs(items: list[str]) -> tuple[tuple[str, str], ...]:
     pairs = []
-    items = [item for item in re.split(r"[;\n]", raw) if item.strip()]
     for number, item in enumerate(items, start=1):
         name, colon, value = (part.strip() for part in item.partition(":"))
         problem = "it is not 'Name: value'" if not colon else header_problem(name, value)
@@ -196,9 +220,56 @@ def _shown(raw: str) -> str:
     return printable(repr(raw), 40)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_boolean(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_string(value: object) -> bool:
+    return isinstance(value, str)
+
+
+# The metavar names a value's type, in --help and in the config file: each maps to the TOML
+# type the file must use and how to say so. Any other metavar is a TOML string.
+_TOML_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "SECONDS": (_is_number, "a number of seconds"),
+    "MB": (_is_number, "a number of megabytes"),
+    "PORT": (_is_integer, "an integer port number"),
+    "BOOL": (_is_boolean, "true or false"),
+}
+_TOML_STRING = (_is_string, "a string")
+
+
+def _toml_headers(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        # The value is never echoed: headers carry tokens.
+        raise ValueError('expected an array of "Name: value" strings')
+    return _header_pairs(value)
+
+
+def _toml_scalar(setting: Setting, value: object) -> Any:
+    accepts, expected = _TOML_TYPES.get(setting.metavar, _TOML_STRING)
+    if not accepts(value):
+        raise ValueError(f"expected {expected}, got {toml_shown(value)}")
+    if isinstance(value, bool):
+        return setting.parse("1" if value else "0")
+    return setting.parse(str(value))
+
+
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its field on Config, its parser, its help, where it may be given."""
+    """One setting: its field on Config, its parser, its help, where it may be given.
+
+    ``parse`` reads the text of a variable or flag; ``from_toml`` reads a config file's value,
+    which must have the TOML type the metavar names (SECONDS: a number, BOOL: a boolean...).
+    """
 
     field: str
     parse: Callable[[str], Any]
@@ -224,6 +295,14 @@ class Setting:
         """The CLI flag that overrides the variable."""
         return "--" + self.key.replace("_", "-")
 
+    def from_toml(self, value: object) -> Any:
+        """The value as the config file gives it, typed: ValueError names the expected type."""
+        if self.metavar == "HEADERS":
+            return _toml_headers(value)
+        if self.metavar == "STATUS":
+            return StatusMatch.from_toml(value)
+        return _toml_scalar(self, value)
+
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("config_file", _file, "config file to read instead of release-check.toml or"
@@ -242,8 +321,10 @@ SETTINGS: tuple[Setting, ...] = (
             "status that passes: 200, a list 200,204, or a class 2xx (default: 200)", "STATUS"),
     Setting("expected_body", _text,
             "body that passes, after stripping surrounding whitespace (default: OKAY)", "TEXT"),
-    Setting("body_contains", _text, "pass when the body contains this text instead", "TEXT"),
-    Setting("body_regex", _regex, "pass when this regex (re.search) matches the body instead",
+    Setting("body_contains", _contains, "pass when the body contains this text instead",
+            "TEXT"),
+    Setting("body_regex", _regex,
+            "pass when this regex (RE2 syntax, searched in the stripped body) matches instead",
             "REGEX"),
     Setting("host_header", _header_value, "Host header to send, for host allow-lists", "HOST"),
     Setting("headers", _headers, "more headers: 'Name: value' pairs separated by ; or newlines",
@@ -268,7 +349,7 @@ SETTINGS: tuple[Setting, ...] = (
             "fail once the app has listened on other ports, not $PORT, this long (default: 5)",
             "SECONDS"),
     Setting("strict_bind", _boolean,
-            "fail, rather than warn, when the app listens only on a loopback address",
+            "fail, rather than warn, when the app listens only on a loopback address", "BOOL",
             switch=True),
     Setting("max_memory_mb", _megabytes,
             "fail when the app tree's peak memory exceeds this many MB (default: no limit)", "MB"),
@@ -276,97 +357,8 @@ SETTINGS: tuple[Setting, ...] = (
             "PATH"),
     Setting("junit", _file,
             "write a JUnit XML file of the run to this path, whatever the outcome", "PATH"),
-    Setting("skip", _boolean, "1/true: warn and exit 0 without booting anything",
+    Setting("skip", _boolean, "1/true: warn and exit 0 without booting anything", "BOOL",
             has_flag=False, in_file=False),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
-
-
-def _from_file(value: object) -> str:
-    """A TOML value as the text a variable would hold: true -> "1", [200, 204] -> "200,204"."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, list):
-        return ",".join(str(item) for item in value)
-    if isinstance(value, dict):
-        raise ValueError("expected a value, not a table")
-    return str(value)
-
-
-def _file_values(file: FileSettings) -> tuple[dict[Setting, tuple[str, str]], list[str]]:
-    chosen: dict[Setting, tuple[str, str]] = {}
-    problems: list[str] = []
-    for key, value in file.values.items():
-        setting = BY_KEY.get(key)
-        if setting is None or not setting.in_file:
-            problems.append(f"{file.source}: unknown setting {key!r}")
-            continue
-        try:
-            chosen[setting] = (_from_file(value), f"{file.source}: {key}")
-        except ValueError as error:
-            problems.append(f"{file.source}: {key}: {error}")
-    return chosen, problems
-
-
-def _raw_values(
-    flags: Mapping[str, str | None], environ: Mapping[str, str], file: FileSettings | None
-) -> tuple[dict[Setting, tuple[str, str]], list[str]]:
-    """Each setting's raw value and its source (flag > variable > file), and file problems."""
-    chosen, problems = _file_values(file) if file else ({}, [])
-    for setting in SETTINGS:
-        if flags.get(setting.field) is not None:
-            chosen[setting] = (str(flags[setting.field]), setting.flag)
-        elif environ.get(setting.env, ""):
-            chosen[setting] = (environ[setting.env], setting.env)
-    return chosen, problems
-
-
-def skip_requested(environ: Mapping[str, str]) -> bool:
-    """Whether the escape hatch is on; read before anything else so it always works."""
-    raw = environ.get(f"{ENV_PREFIX}SKIP", "")
-    try:
-        return bool(raw) and _boolean(raw)
-    except ValueError as error:
-        raise ConfigError([f"{ENV_PREFIX}SKIP: {error}"]) from None
-
-
-def _conflicts(values: Mapping[str, Any], sources: Mapping[str, str]) -> list[str]:
-    """Body matchers of the single check exclude each other; name where each was given."""
-    given = [sources[key] for key in ("body_contains", "body_regex") if values.get(key)]
-    if values.get("expected_body", "OKAY") != "OKAY":
-        given.insert(0, sources["expected_body"])
-    if len(given) < 2:
-        return []
-    return [f"{' and '.join(given)}: give only one body matcher"]
-
-
-def _checks(file: FileSettings | None) -> tuple[tuple[Expectation, ...], list[str]]:
-    if file is None:
-        return (), []
-    parsed, problems = [], []
-    for number, table in enumerate(file.checks, start=1):
-        try:
-            parsed.append(parse_check(table))
-        except ValueError as error:
-            problems.append(f"{file.source}: checks[{number}]: {error}")
-    return tuple(parsed), problems
-
-
-def load(
-    flags: Mapping[str, str | None], environ: Mapping[str, str], verbosity: int = 0,
-    file: FileSettings | None = None, platform: Declared | None = None,
-) -> Config:
-    """Build the Config from flags, environment and file, or raise ConfigError listing all."""
-    values: dict[str, Any] = {"verbosity": verbosity}
-    chosen, problems = _raw_values(flags, environ, file)
-    for setting, (raw, source) in chosen.items():
-        try:
-            values[setting.field] = setting.parse(raw)
-        except ValueError as error:
-            problems.append(f"{source}: {error}")
-    values["checks"], check_problems = _checks(file)
-    sources = {setting.field: source for setting, (_, source) in chosen.items()}
-    problems += check_problems + _conflicts(values, sources)
-    if problems:
-        raise ConfigError(problems)
-    return layer(Config(**values), sources, platform, file.source if file else None)
+BY_FIELD = {setting.field: setting for setting in SETTINGS}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release_check.argparsing import Parser
-from release_check.config import CONFIG_VARIABLE, PYPROJECT, STANDALONE
+from release_check.config import BY_KEY, PYPROJECT, STANDALONE
 from release_check.console import Console
 from release_check.errors import EXIT_PASSED, EXIT_USAGE, CheckFailed, Interrupted, UsageError
 from release_check.hooks import gitcmd
@@ -27,7 +27,7 @@ from release_check.text import describe_exit, printable
 
 PROCFILE = "Procfile"
 _TABLE = "tool.release-check"
-_BOOT_VARIABLES = ("RELEASE_CHECK_WEB_COMMAND", "RELEASE_CHECK_PROCFILE", CONFIG_VARIABLE)
+_BOOT_VARIABLES = tuple(BY_KEY[key].env for key in ("web_command", "procfile", "config"))
 _BYPASS = "'git push --no-verify' skips the check"
 _SHOWN_LINKS = 5
 
@@ -202,7 +202,8 @@ def _check(run: _Run, folder: Path, what: str) -> None:
     code = _run_check(folder, run.flags, env)
     if code == EXIT_PASSED:
         return
-    report = folder / (report_path(run.flags, env) or own_report)  # an absolute path wins
+    given = report_path(run.flags, env)
+    report = folder / (given[0] if given else own_report)  # an absolute path wins
     refusal = f"push of {what} refused: {_reason(report, code)} ({_BYPASS})"
     raise UsageError(refusal) if code == EXIT_USAGE else CheckFailed(refusal)
 

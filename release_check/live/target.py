@@ -22,7 +22,8 @@ from release_check.errors import Interrupted, UsageError
 from release_check.text import printable
 
 _MATCHING = ("expected_status", "expected_body", "body_contains", "body_regex")
-_USERINFO = re.compile(r"//[^/@]*@")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,20}://")
+_QUOTED = re.compile(r"[:'\"]")  # where httpx's reasons start quoting the URL's text
 
 
 @dataclass(frozen=True)
@@ -85,21 +86,41 @@ def _checked_url(raw: str) -> str:
     try:
         url = httpx.URL(raw)
     except httpx.InvalidURL as error:
-        raise UsageError(f"URL: {shown_url(raw)} is not a valid URL: {error}") from None
+        raise UsageError(
+            f"URL: {shown_url(raw)} is not a valid URL ({_parser_reason(error)}; the rest is not"
+            " shown: it may hold a password)"
+        ) from None
     if url.scheme not in ("http", "https") or not url.host:
         raise UsageError(f"URL: {shown_url(raw)} must be an http:// or https:// URL with a host")
     return raw
 
 
+def _parser_reason(error: httpx.InvalidURL) -> str:
+    """The parser's reason, without the part of the URL it quotes (``Invalid port: 's3c'``)."""
+    return _QUOTED.split(str(error), maxsplit=1)[0].strip(" ,.:") or "rejected by httpx"
+
+
 def shown_url(raw: str) -> str:
-    """The URL as it may appear in a log: no user, password or query (tokens live there)."""
+    """The URL as it may appear in a log: no user, password or query (tokens live there).
+
+    A password holding ``/``, ``?`` or ``#`` ends the host early (``alice:s3c/retPW@host`` reads
+    as host ``alice``, port ``s3c``), so a URL that does not parse, or that still holds an ``@``
+    once its user and password are gone, is shown as its scheme alone: its parts cannot be told
+    apart safely.
+    """
     try:
         url = httpx.URL(raw)
-        cleaned = str(url.copy_with(userinfo=b"", query=None, fragment=None))
-        cleaned += "?…" if url.query else ""
     except httpx.InvalidURL:
-        cleaned = _USERINFO.sub("//", raw).split("?", 1)[0]
-    return printable(cleaned, 200)
+        return _scheme_only(raw)
+    if b"@" in url.raw_path or "@" in url.fragment:
+        return _scheme_only(raw)
+    cleaned = str(url.copy_with(userinfo=b"", query=None, fragment=None))
+    return printable(cleaned + ("?…" if url.query else ""), 200)
+
+
+def _scheme_only(raw: str) -> str:
+    known = _SCHEME.match(raw)
+    return f"{printable(known.group(0), 30)}…" if known else "…"
 
 
 def stopped_by(error: Interrupted) -> str:

@@ -25,6 +25,7 @@ from release_check.live.target import (
     seconds,
     stopped_by,
 )
+from release_check.outfile import unwritable, write_atomically
 from release_check.signals import SignalGuard
 
 _DESCRIPTION = (
@@ -96,8 +97,9 @@ def watch(argv: Sequence[str], environ: Mapping[str, str], console: Console) -> 
     """Watch the URL for the duration, print (and maybe write) the summary, apply the gates."""
     args = _parser().parse_args(argv)
     target = live_target(args, environ)
-    if args.json is not None and not args.json.parent.is_dir():
-        raise UsageError(f"--json: no such directory: {args.json.parent}")
+    unwritten = unwritable(args.json) if args.json is not None else None
+    if unwritten:  # now, not after the whole watch, whose gate would be lost behind it
+        raise UsageError(f"--json: cannot write {args.json}: {unwritten}")
     samples: list[Sample] = []
     started = time.monotonic()
     stop = _run(target, args, samples, console)
@@ -154,7 +156,7 @@ def _requester(http: httpx.Client, target: LiveTarget) -> Callable[[], Sample]:
 
 def _write_json(path: Path, summary: Summary) -> None:
     try:
-        path.write_text(json.dumps(summary.as_json(), indent=2) + "\n", encoding="utf-8")
+        write_atomically(path, json.dumps(summary.as_json(), indent=2) + "\n")
     except OSError as error:
         raise UsageError(f"--json: cannot write {path}: {error.strerror}") from None
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from release_check.release.github import in_actions, step_summary, stop_token, workflow_commands
-from release_check.release.junit import junit_path, write_junit
+from release_check.release.junit import write_junit
 from release_check.release.record import MEGABYTE, Memory, Record, Shutdown
-from release_check.release.report import document, report_path, write
+from release_check.release.report import check_writable, document, early_path, report_path, write
 from release_check.release.tail import Tail, tail_report
 
 if TYPE_CHECKING:
@@ -27,9 +27,10 @@ __all__ = [
     "Record",
     "Shutdown",
     "Tail",
+    "check_writable",
     "document",
+    "early_path",
     "in_actions",
-    "junit_path",
     "report_path",
     "run",
     "step_summary",

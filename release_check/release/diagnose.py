@@ -106,13 +106,15 @@ def ignored_sigterm(label: str, shutdown: Shutdown, grace: float) -> str | None:
     )
 
 
-def over_memory(label: str, peak: Memory | None, limit_mb: float | None) -> str | None:
-    """The tree's peak memory exceeded the configured limit."""
+def over_memory(
+    label: str, peak: Memory | None, limit_mb: float | None, source: str
+) -> str | None:
+    """The tree's peak memory exceeded the limit set by ``source`` (a flag, variable or key)."""
     if peak is None or limit_mb is None or peak.bytes <= limit_mb * MEGABYTE:
         return None
     return (
-        f"{label} peaked at {peak.bytes / MEGABYTE:.1f} MB ({peak.kind.upper()}) over"
-        f" RELEASE_CHECK_MAX_MEMORY_MB={limit_mb:g}: on Heroku a Standard-1X dyno has 512 MB"
+        f"{label} peaked at {peak.bytes / MEGABYTE:.1f} MB ({peak.kind.upper()}) over the"
+        f" {limit_mb:g} MB limit ({source}): on Heroku a Standard-1X dyno has 512 MB"
         " (R14 over quota, R15 killed at 1 GB)"
     )
 

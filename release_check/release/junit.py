@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from release_check.errors import ReleaseCheckError
 from release_check.release.record import Record
-from release_check.release.report import early_path, write_file
+from release_check.release.report import write_text
 from release_check.release.stages import Stage, stages
 from release_check.release.tail import tail_report
 
 SUITE = "release-check"
-JUNIT_VARIABLE = "RELEASE_CHECK_JUNIT"
 # XML 1.0 cannot carry most C0 controls, even escaped; an app's output may hold any of them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -75,11 +74,6 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
-def junit_path(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
-    """Where to write the JUnit file, read before anything else, like the JSON report's path."""
-    return early_path(argv, environ, "--junit", JUNIT_VARIABLE)
-
-
 def write_junit(path: Path, record: Record, error: ReleaseCheckError | None) -> None:
-    """Write the JUnit file atomically; a path that cannot be written is a usage error."""
-    write_file(path, junit_xml(record, error), JUNIT_VARIABLE)
+    """Write the JUnit file atomically; SettingError when it cannot be written."""
+    write_text(path, junit_xml(record, error).decode(), "junit")

@@ -11,7 +11,7 @@ from typing import Any
 
 import psutil
 
-from release_check.errors import UsageError
+from release_check.errors import SettingError
 from release_check.release import linux as oscompat
 from release_check.text import printable
 
@@ -153,7 +153,7 @@ def resolve(host: str, port: int) -> Target:
     try:
         family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except (socket.gaierror, UnicodeError) as error:
-        raise UsageError(f"RELEASE_CHECK_HOST: cannot resolve {host!r}: {error}") from None
+        raise SettingError("host", f"cannot resolve {host!r}: {error}") from None
     return Target(host, port, family, str(sockaddr[0]))
 
 
@@ -171,8 +171,8 @@ def local_target(host: str | None, port: int | None) -> Target:
         try:
             sock.bind((probe.address, 0))
         except OSError as error:
-            raise UsageError(
-                f"RELEASE_CHECK_HOST: {printable(host, 60)} is not an address of this machine"
+            raise SettingError(
+                "host", f"{printable(host, 60)} is not an address of this machine"
                 f" ({error.strerror}): the app runs here, so the check connects here"
             ) from None
         chosen = int(sock.getsockname()[1])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,31 +10,48 @@ from typing import Any
 from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.checking import CheckResult, Outcome
-from release_check.errors import ReleaseCheckError, UsageError
+from release_check.config import BY_KEY
+from release_check.errors import ReleaseCheckError, SettingError, UsageError
+from release_check.outfile import unwritable, write_atomically
 from release_check.release.record import Record
 from release_check.release.tail import ErrorLine
 
 BODY_PREFIX = 200
-REPORT_VARIABLE = "RELEASE_CHECK_REPORT"
 
 
-def report_path(argv: Sequence[str], environ: Mapping[str, str]) -> Path | None:
-    """Where to write the report, read before anything else so even usage errors are reported."""
-    return early_path(argv, environ, "--report", REPORT_VARIABLE)
+def report_path(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[Path, str] | None:
+    """The JSON report's path and source, from ``--report`` or the variable alone."""
+    return early_path(argv, environ, "report")
 
 
 def early_path(
-    argv: Sequence[str], environ: Mapping[str, str], flag: str, variable: str
-) -> Path | None:
-    """A report file's path from its flag or variable, without the main parse."""
+    argv: Sequence[str], environ: Mapping[str, str], field: str
+) -> tuple[Path, str] | None:
+    """A report file's path and source, from its flag or its variable alone.
+
+    For runs whose settings were never read (a usage or configuration error, a skipped run):
+    a run whose settings were read takes the path from its Config, config file included.
+    """
+    setting = BY_KEY[field]
     parser = Parser(add_help=False)
-    parser.add_argument(flag, dest="path")
+    parser.add_argument(setting.flag, dest="path")
     try:
         known, _ = parser.parse_known_args(argv)
     except UsageError:
         return None  # the main parse has reported it; there is no path to write to
-    raw = known.path if known.path is not None else environ.get(variable, "")
-    return Path(raw) if raw else None
+    given = ((known.path, setting.flag) if known.path is not None
+             else (environ.get(setting.env, ""), setting.env))
+    try:
+        return (setting.parse(given[0]), given[1]) if given[0] else None
+    except ValueError:
+        return None  # a bad path: the main parse reports it, and it cannot be written to
+
+
+def check_writable(path: Path | None, field: str = "report") -> None:
+    """Fail before the run, not after it, when a report file could not be written."""
+    problem = unwritable(path) if path is not None else None
+    if problem:
+        raise SettingError(field, f"cannot write {path}: {problem}")
 
 
 def _response(last: Outcome | None) -> dict[str, Any] | None:
@@ -95,15 +110,12 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
 
 def write(path: Path, content: Mapping[str, Any]) -> None:
     """Write the JSON report."""
-    write_file(path, (json.dumps(content, indent=2) + "\n").encode(), REPORT_VARIABLE)
+    write_text(path, json.dumps(content, indent=2) + "\n", "report")
 
 
-def write_file(path: Path, data: bytes, variable: str) -> None:
-    """Write atomically, so a reader never sees half a report."""
+def write_text(path: Path, text: str, field: str) -> None:
+    """Write atomically, so a reader never sees half a report; ``field`` is its setting."""
     try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent or Path(), prefix=f".{path.name}.")
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        Path(temporary).replace(path)
+        write_atomically(path, text)
     except OSError as error:
-        raise UsageError(f"{variable}: cannot write {path}: {error.strerror}") from None
+        raise SettingError(field, f"cannot write {path}: {error.strerror}") from None

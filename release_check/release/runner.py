@@ -66,6 +66,7 @@ def target_for(config: Config) -> Target:
         raise PortInUse(
             f"port {busy.port} on {bracketed(busy.address)} is already in use by {held_by(busy)}"
             " before the app started; a server that is not the app would answer the check"
+            f" ({config.source('port')} chose the port; without it a free one is picked)"
         )
     return target
 
@@ -89,6 +90,7 @@ def run(
         target = _boot(app, target, config, record, watcher)
         _probe(app, target, config, warmup.client(), record, watcher=watcher)
         ensure_alone(app, target, "right after passing the check")
+        console.detail(f"passed; the app must now stay up {config.uptime:g}s")
         stay_up(app, config.uptime)
         record.uptime_s = config.uptime
     finally:
@@ -97,7 +99,8 @@ def run(
             warmup.close()
     if guard.received is not None:
         raise Interrupted(guard.received)
-    over = diagnose.over_memory(config.process_type, record.peak, config.max_memory_mb)
+    over = diagnose.over_memory(config.process_type, record.peak, config.max_memory_mb,
+                                config.source("max_memory_mb"))
     if over:
         raise OverMemory(over)
 
