@@ -20,11 +20,12 @@ CONFIG_VARIABLE = "RELEASE_CHECK_CONFIG"
 
 @dataclass(frozen=True)
 class FileSettings:
-    """The file's settings table (keys as written) and its checks, with where they came from."""
+    """The file's settings table (keys as written), checks and process tables, and its name."""
 
     source: str
     values: Mapping[str, Any] = field(default_factory=dict)
     checks: tuple[Mapping[str, Any], ...] = ()
+    process: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _table(path: Path) -> Mapping[str, Any]:
@@ -50,7 +51,10 @@ def _settings(path: Path) -> FileSettings | None:
     checks = table.pop("checks", [])
     if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
         raise UsageError(f"{where}: checks must be an array of tables ([[checks]])")
-    return FileSettings(where, table, tuple(checks))
+    process = table.pop("process", {})
+    if not isinstance(process, dict):
+        raise UsageError(f"{where}: process must be a table of tables ([process.worker])")
+    return FileSettings(where, table, tuple(checks), process)
 
 
 def locate(explicit: str | None, procfile: str) -> FileSettings | None:

@@ -30,6 +30,18 @@ def parse(text: str, source: str = "Procfile") -> dict[str, str]:
 
 def command_for(path: Path, process_type: str) -> str:
     """The command of ``process_type`` in the Procfile at ``path``."""
+    entries = read_entries(path)
+    if process_type not in entries:
+        found = ", ".join(sorted(entries)) or "none"
+        raise ProcfileError(
+            f"{path} has no '{process_type}' entry (entries found: {found});"
+            " set RELEASE_CHECK_PROCESS_TYPE or RELEASE_CHECK_WEB_COMMAND"
+        )
+    return entries[process_type]
+
+
+def read_entries(path: Path) -> dict[str, str]:
+    """Every entry of the Procfile at ``path``: process type -> command."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -39,11 +51,4 @@ def command_for(path: Path, process_type: str) -> str:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ProcfileError(f"cannot read {path}: {error}") from None
-    entries = parse(text, str(path))
-    if process_type not in entries:
-        found = ", ".join(sorted(entries)) or "none"
-        raise ProcfileError(
-            f"{path} has no '{process_type}' entry (entries found: {found});"
-            " set RELEASE_CHECK_PROCESS_TYPE or RELEASE_CHECK_WEB_COMMAND"
-        )
-    return entries[process_type]
+    return parse(text, str(path))

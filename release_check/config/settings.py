@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from release_check.config.expectations import (
     path_problem,
 )
 from release_check.config.file import FileSettings
+from release_check.config.processes import ProcessSpec, parse_names, process_specs, web_problem
 from release_check.errors import ConfigError
 from release_check.text import printable
 
@@ -41,6 +42,8 @@ class Config:
     web_command: str | None = None
     procfile: Path = Path("Procfile")
     process_type: str = "web"
+    processes: tuple[str, ...] = ()  # empty: the web process alone
+    process_specs: tuple[ProcessSpec, ...] = ()
     host: str = "127.0.0.1"
     port: int | None = None
     path: str = "/health_check"
@@ -81,6 +84,12 @@ class Config:
     def expectations(self) -> tuple[Expectation, ...]:
         """The config file's checks, or else the single check of the settings."""
         return self.checks or (self.expectation(self.path),)
+
+    def companions(self) -> tuple[ProcessSpec, ...]:
+        """The processes to boot beside web, in the order named, each with its timeout."""
+        specs = {spec.name: spec for spec in self.process_specs}
+        return tuple(replace(specs[name], timeout=specs[name].timeout or self.timeout)
+                     for name in self.processes if name != self.process_type)
 
 
 def _number(raw: str, unit: str, *, zero_ok: bool = False) -> float:
@@ -224,6 +233,9 @@ SETTINGS: tuple[Setting, ...] = (
             "COMMAND"),
     Setting("procfile", _file, "Procfile to read (default: Procfile)", "PATH"),
     Setting("process_type", _process_type, "Procfile entry to boot (default: web)", "NAME"),
+    Setting("processes", parse_names,
+            "process types to boot and check together, comma-separated; web gets the HTTP"
+            " check (default: web)", "NAMES"),
     Setting("host", _host, "address to connect to (default: 127.0.0.1)", "HOST"),
     Setting("port", _port, "port passed to the app as PORT (default: a free port)", "PORT"),
     Setting("path", _path, "path to GET (default: /health_check)", "PATH"),
@@ -339,6 +351,17 @@ def _checks(file: FileSettings | None) -> tuple[tuple[Expectation, ...], list[st
     return tuple(parsed), problems
 
 
+def _processes(
+    values: dict[str, Any], sources: Mapping[str, str], environ: Mapping[str, str],
+    file: FileSettings | None,
+) -> list[str]:
+    """Resolve each non-web process's settings into ``values``; return the problems found."""
+    names, web = values.get("processes", ()), values.get("process_type", "web")
+    tables, source = (file.process, file.source) if file else ({}, "")
+    values["process_specs"], problems = process_specs(tables, source, names, web, environ)
+    return web_problem(names, web, sources.get("processes", "")) + problems
+
+
 def load(
     flags: Mapping[str, str | None], environ: Mapping[str, str], verbosity: int = 0,
     file: FileSettings | None = None,
@@ -354,6 +377,7 @@ def load(
     values["checks"], check_problems = _checks(file)
     sources = {setting.field: source for setting, (_, source) in chosen.items()}
     problems += check_problems + _conflicts(values, sources)
+    problems += _processes(values, sources, environ, file)
     if problems:
         raise ConfigError(problems)
     return Config(**values)
