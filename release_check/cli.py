@@ -22,6 +22,7 @@ from release_check.errors import (
     EXIT_PASSED,
     CheckFailed,
     Interrupted,
+    ProcessFailed,
     ReleaseCheckError,
     UsageError,
 )
@@ -108,7 +109,12 @@ def _passed_line(record: Record) -> str:
         details.append(f"peak {record.peak.megabytes:.1f} MB {record.peak.kind.upper()}")
     if record.shutdown:
         details.append(f"stopped in {record.shutdown.seconds:.2f}s")
-    return f"PASSED {_what_passed(record)} in {record.healthy_s or 0:.2f}s ({', '.join(details)})"
+    web = f"PASSED {_what_passed(record)} in {record.healthy_s or 0:.2f}s ({', '.join(details)})"
+    if len(record.processes) < 2:
+        return web
+    others = [f"{p.summary} (peak {p.peak.megabytes:.1f} MB {p.peak.kind.upper()})" if p.peak
+              else p.summary for p in record.processes[1:]]
+    return "; ".join([web.replace("PASSED ", f"PASSED {record.processes[0].name} ", 1), *others])
 
 
 def _what_passed(record: Record) -> str:
@@ -130,9 +136,14 @@ def _check_lines(record: Record, console: Console) -> None:
 
 
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
-    """The verdict; under --quiet, preceded by the app's last lines, which were not relayed."""
-    if console.verbosity == QUIET and record.tail and not isinstance(error, Interrupted):
-        console.always("last lines of the app's output:")
+    """The verdict; under --quiet, preceded by the app's last lines, which were not relayed.
+
+    A process beside web that failed has its last lines repeated whatever the verbosity: they
+    were relayed among the other processes' lines.
+    """
+    whose = error.process if isinstance(error, ProcessFailed) else None
+    if (console.verbosity == QUIET or whose) and record.tail and not isinstance(error, Interrupted):
+        console.always(f"last lines of {whose or 'the app'}'s output:")
         for line in record.tail[-10:]:
             console.always(f"  | {quoted(line, 300)[1:-1]}")
     _warn_all(record, console)

@@ -40,6 +40,25 @@ class Shutdown:
 
 
 @dataclass
+class ProcessRecord:
+    """One process type of the run, web included: how it got healthy, its memory, its end.
+
+    ``ready_by`` is ``check`` (web: the health checks passed), ``line`` (its output matched
+    the ready regex), ``uptime`` (it stayed up its window) or ``exit`` (a oneshot exited 0).
+    """
+
+    name: str
+    ready_s: float | None = None
+    ready_by: str | None = None
+    ready_line: str | None = None
+    exit_code: int | None = None
+    peak: Memory | None = None
+    max_memory_mb: float | None = None
+    shutdown: Shutdown | None = None
+    summary: str = ""
+
+
+@dataclass
 class Record:
     """Observations of one run; fields stay None for phases the run never reached."""
 
@@ -53,7 +72,8 @@ class Record:
     peak: Memory | None = None
     listeners: list[Listener] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    tail: list[str] = field(default_factory=list)
+    tail: list[str] = field(default_factory=list)  # of the process that failed, else of web
+    processes: list[ProcessRecord] = field(default_factory=list)  # web first; empty: none booted
 
     @property
     def attempts(self) -> int:

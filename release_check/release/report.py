@@ -12,8 +12,14 @@ from typing import Any
 from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.checking import CheckResult, Outcome
-from release_check.errors import ReleaseCheckError, UsageError
-from release_check.release.record import Record
+from release_check.errors import (
+    CheckFailed,
+    Interrupted,
+    ProcessFailed,
+    ReleaseCheckError,
+    UsageError,
+)
+from release_check.release.record import ProcessRecord, Record
 
 BODY_PREFIX = 200
 REPORT_VARIABLE = "RELEASE_CHECK_REPORT"
@@ -65,6 +71,38 @@ def _timings(record: Record) -> dict[str, float | None]:
     }
 
 
+def _failed(process: ProcessRecord, web: bool, error: ReleaseCheckError | None) -> bool:
+    """Whether ``error`` is this process's failure (web's: any check failure but the others)."""
+    if isinstance(error, ProcessFailed):
+        return error.process == process.name
+    return web and isinstance(error, CheckFailed) and not isinstance(error, Interrupted)
+
+
+def _process(process: ProcessRecord, record: Record, error: ReleaseCheckError | None
+             ) -> dict[str, Any]:
+    """One process's entry; web counts as healthy once it has also survived its uptime."""
+    web = process is record.processes[0]
+    failed = _failed(process, web, error)
+    healthy = (record.uptime_s if web else process.ready_s) is not None
+    return {
+        "passed": False if failed else True if healthy else None,
+        "failure": "; ".join(error.lines()) if failed and error else None,
+        "ready_s": process.ready_s,
+        "ready_by": process.ready_by,
+        "ready_line": None if process.ready_line is None else process.ready_line[:BODY_PREFIX],
+        "exit_code": process.exit_code,
+        "peak_memory_bytes": process.peak.bytes if process.peak else None,
+        "memory_kind": process.peak.kind if process.peak else None,
+        "max_memory_mb": process.max_memory_mb,
+        "shutdown_s": process.shutdown.seconds if process.shutdown else None,
+        "killed_after_grace": process.shutdown.killed if process.shutdown else None,
+    }
+
+
+def _processes(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
+    return {process.name: _process(process, record, error) for process in record.processes}
+
+
 def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
     """The report as a JSON-ready mapping; ``error`` is None on a pass."""
     return {
@@ -83,6 +121,7 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
                       for lst in record.listeners],
         "killed_after_grace": record.shutdown.killed if record.shutdown else None,
         "warnings": list(record.warnings),
+        "processes": _processes(record, error),
     }
 
 
