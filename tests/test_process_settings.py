@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,10 @@ import pytest
 from release_check.cli import main
 from release_check.config import ProcessSpec, process_commands
 from release_check.config.file import locate
+from release_check.config.processes import parse_table
 from release_check.config.settings import load
 from release_check.errors import ConfigError, ProcfileError
+from tests.conftest import REPO
 
 
 def _file(tmp_path: Path, text: str) -> Path:
@@ -140,3 +144,16 @@ def test_ready_regex_searches_only_the_start_of_a_long_line() -> None:
     spec = ProcessSpec("worker", ready="ready")
     assert spec.matches("x" * 1000 + " ready")
     assert not spec.matches("x" * 1030 + " ready")
+
+
+def test_the_examples_in_docs_processes_md_are_valid_tables() -> None:
+    """Every TOML example of docs/processes.md parses, and each process table is accepted."""
+    text = (REPO / "docs" / "processes.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
+    assert len(blocks) >= 4
+    for block in blocks:
+        document = tomllib.loads(block)
+        tables = document.get("tool", {}).get("release-check", document).get("process", {})
+        assert tables, block
+        for name, table in tables.items():
+            parse_table(name, table)
