@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +28,31 @@ APPS = Path(__file__).parent / "apps"
 FIXTURE_APP = APPS / "fixture_app.py"
 REPO = Path(__file__).parent.parent
 TAG_VAR = "RC_FIXTURE_TAG"
+COMMAND_VAR = "RC_TEST_COMMAND"  # not RELEASE_CHECK_*: clean_env strips those
+
+
+def command_under_test(value: str | None) -> list[str]:
+    """How tests start release-check: ``value`` shell-split, else ``python -m release_check``.
+
+    A relative path is taken from where pytest was started, since each test runs release-check
+    in a folder of its own.
+    """
+    words = shlex.split(value or "")
+    if not words:
+        return [sys.executable, "-m", "release_check"]
+    if "/" in words[0]:
+        words[0] = str(Path(words[0]).absolute())
+    return words
+
+
+RC_COMMAND = command_under_test(os.environ.get(COMMAND_VAR))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to start when RC_TEST_COMMAND names a program that is not there."""
+    if shutil.which(RC_COMMAND[0]) is None:
+        raise pytest.UsageError(f"{COMMAND_VAR}: {RC_COMMAND[0]} not found or not executable"
+                                " (scripts/build-standalone builds dist/release-check)")
 
 
 def app_command(*flags: str) -> str:
@@ -77,13 +103,13 @@ def tag() -> str:
 
 @pytest.fixture
 def release_check(tag: str, tmp_path: Path) -> RunCheck:
-    """Run ``python -m release_check`` with flags and variables; return its Result."""
+    """Run release-check (RC_COMMAND) with flags and variables; return its Result."""
 
     def run(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
             timeout: float = 60) -> Result:
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "release_check", *args],
+            [*RC_COMMAND, *args],
             env=clean_env(tag, env or {}),
             cwd=cwd or tmp_path,
             capture_output=True,

@@ -45,6 +45,7 @@ status = "2xx"
 """
 
 
+@pytest.mark.standalone
 def test_three_checks_in_pyproject_pass_each_on_its_line(release_check: RunCheck,
                                                          tmp_path: Path) -> None:
     """GET OKAY, a JSON status and HEAD 2xx from pyproject.toml all pass, each shown."""

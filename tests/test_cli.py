@@ -51,6 +51,7 @@ def test_unknown_flag_is_one_line(release_check: RunCheck) -> None:
         "release-check: error: unrecognized arguments: --timout 5 (see release-check --help)")
 
 
+@pytest.mark.standalone
 def test_missing_procfile_exits_2(release_check: RunCheck, tmp_path: Path) -> None:
     """No Procfile (and no web command) is exit 2 naming the file."""
     result = release_check(cwd=tmp_path)
@@ -80,6 +81,7 @@ def test_missing_env_file_exits_2(release_check: RunCheck) -> None:
     assert "RELEASE_CHECK_ENV_FILE: no such file: nope.env" in result.err
 
 
+@pytest.mark.standalone
 def test_help_lists_every_flag_with_its_variable(release_check: RunCheck) -> None:
     """--help shows each flag beside the variable it overrides."""
     result = release_check("--help")

@@ -24,6 +24,7 @@ def read_report(path: Path) -> dict[str, Any]:
     return report
 
 
+@pytest.mark.standalone
 def test_wrong_port_fails_early_naming_the_real_port(release_check: RunCheck) -> None:
     """An app bound to another port fails after the grace, not the deadline, naming that port."""
     env = fixture_env("--port-offset", "1", TIMEOUT="60", WRONG_PORT_GRACE="1")
@@ -119,6 +120,7 @@ def test_sigterm_ignoring_app_gets_a_warning(release_check: RunCheck, tmp_path: 
     assert document["timings"]["shutdown_s"] >= 0.5
 
 
+@pytest.mark.standalone
 def test_report_on_a_pass_has_timings(release_check: RunCheck, tmp_path: Path) -> None:
     """A passing run's report is valid and holds every timing."""
     report = tmp_path / "report.json"

@@ -43,6 +43,7 @@ def health_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/health_check"
 
 
+@pytest.mark.standalone
 def test_server_that_comes_up_late_passes_and_reports_the_time(
     release_check: RunCheck, tag: str
 ) -> None:
@@ -69,6 +70,7 @@ def test_server_that_never_comes_up_fails_by_the_deadline(
     assert 2.0 <= result.seconds < 12
 
 
+@pytest.mark.standalone
 def test_wrong_body_fails_showing_what_came_back(release_check: RunCheck, tag: str) -> None:
     """A body other than the expected one fails with both bodies in the verdict."""
     with fixture_app(tag, "--body", "NOPE") as port:

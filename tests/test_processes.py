@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import APPS, RunCheck, app_command, clean_env, pids_in
+from tests.conftest import APPS, RC_COMMAND, RunCheck, app_command, clean_env, pids_in
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +58,7 @@ def foreign_server(tag: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     server.wait()
 
 
+@pytest.mark.standalone
 def test_sigterm_ignoring_tree_is_killed_after_the_grace(release_check: RunCheck,
                                                          tmp_path: Path) -> None:
     """An app ignoring SIGTERM, with a grandchild and a setsid daemon, is fully killed."""
@@ -84,6 +85,7 @@ def test_cooperative_tree_stops_without_waiting_out_the_grace(release_check: Run
     assert result.seconds < 20
 
 
+@pytest.mark.standalone
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signal_to_the_runner_mid_boot_tears_down(tag: str, tmp_path: Path,
                                                   signum: signal.Signals) -> None:
@@ -93,7 +95,7 @@ def test_signal_to_the_runner_mid_boot_tears_down(tag: str, tmp_path: Path,
              "--pid-dir", str(pid_dir))
     env = clean_env(tag, {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags),
                           "RELEASE_CHECK_SHUTDOWN_GRACE": "2"})
-    runner = subprocess.Popen([sys.executable, "-m", "release_check"], env=env, cwd=tmp_path,
+    runner = subprocess.Popen(RC_COMMAND, env=env, cwd=tmp_path,
                               stdout=subprocess.PIPE, text=True)
     wait_for_files(pid_dir, 3)
     runner.send_signal(signum)

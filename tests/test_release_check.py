@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import REPO, RunCheck, app_command, clean_env, fixture_env
 
 
+@pytest.mark.standalone
 def test_healthy_app_passes_with_a_verdict_line(release_check: RunCheck) -> None:
     """A healthy app passes (exit 0) with the PASSED verdict line and its timings."""
     result = release_check(env=fixture_env())
@@ -25,6 +26,7 @@ def test_healthy_app_passes_with_a_verdict_line(release_check: RunCheck) -> None
     )
 
 
+@pytest.mark.standalone
 def test_app_output_is_relayed_with_its_label(release_check: RunCheck) -> None:
     """The app's own lines appear in the log, labelled with the process type."""
     result = release_check(env=fixture_env())
@@ -41,6 +43,7 @@ def test_slow_boot_is_waited_for(release_check: RunCheck) -> None:
     assert float(match.group(1)) >= 1.4
 
 
+@pytest.mark.standalone
 def test_crash_before_binding_is_reported_at_once(release_check: RunCheck) -> None:
     """An app that exits before binding fails now, not at the deadline, with code and last words."""
     result = release_check(env=fixture_env("--exit", "3", RELEASE_CHECK_TIMEOUT="60"))
@@ -58,6 +61,7 @@ def test_quiet_crash_still_shows_the_last_lines(release_check: RunCheck) -> None
     assert "release-check:   | last words: giving up" in result.out
 
 
+@pytest.mark.standalone
 def test_app_killed_by_a_signal_names_the_signal(release_check: RunCheck) -> None:
     """An app killed by SIGKILL is reported by the signal's name."""
     result = release_check(env={"RELEASE_CHECK_WEB_COMMAND": "kill -KILL $$"})
@@ -81,6 +85,7 @@ def test_crash_after_listening_is_reported(release_check: RunCheck) -> None:
     assert result.seconds < 10
 
 
+@pytest.mark.standalone
 def test_app_that_never_binds_fails_at_the_deadline(release_check: RunCheck) -> None:
     """An app that never listens fails at the timeout, naming the port and $PORT."""
     result = release_check("--timeout", "1.5", env=fixture_env("--never-bind"))
@@ -89,6 +94,7 @@ def test_app_that_never_binds_fails_at_the_deadline(release_check: RunCheck) -> 
                      result.verdict)
 
 
+@pytest.mark.standalone
 def test_wrong_body_fails_and_shows_both(release_check: RunCheck) -> None:
     """A 200 with the wrong body fails, showing what came and what was expected."""
     result = release_check("--timeout", "1", env=fixture_env("--body", "Application error"))
@@ -147,6 +153,7 @@ def test_shell_features_and_environment_reach_the_app(release_check: RunCheck) -
     assert inherited.code == 0, inherited.out
 
 
+@pytest.mark.standalone
 def test_env_file_adds_variables_without_overriding(release_check: RunCheck,
                                                     tmp_path: Path) -> None:
     """--env-file gives the app the file's variables; the runner's own environment wins."""
@@ -183,12 +190,14 @@ def test_web_command_from_variable_is_not_echoed(release_check: RunCheck) -> Non
     assert "fixture_app.py" not in result.out.split("web |")[0]
 
 
+@pytest.mark.standalone
 def test_chatty_app_never_blocks(release_check: RunCheck) -> None:
     """An app writing 3 MB before binding is drained and still passes."""
     result = release_check("-q", env=fixture_env("--spew", "3000000"))
     assert result.code == 0, result.out[-500:]
 
 
+@pytest.mark.standalone
 def test_ipv6_loopback_works(release_check: RunCheck) -> None:
     """--host ::1 checks an app bound to the IPv6 loopback."""
     if not socket.has_ipv6:
@@ -219,6 +228,7 @@ def test_verbose_and_quiet(release_check: RunCheck) -> None:
     assert quiet.out.strip().splitlines() == [quiet.verdict]
 
 
+@pytest.mark.standalone
 def test_version_flag(release_check: RunCheck) -> None:
     """--version prints the package version."""
     from release_check import __version__  # noqa: PLC0415
@@ -235,6 +245,7 @@ def test_repo_procfile_passes_with_the_demo_app(release_check: RunCheck) -> None
     assert "PASSED GET /health_check -> 200" in result.verdict
 
 
+@pytest.mark.standalone
 def test_procfile_entry_and_process_type(release_check: RunCheck, tmp_path: Path) -> None:
     """The Procfile's entry is booted, and --process-type picks another entry."""
     (tmp_path / "Procfile").write_text(

@@ -136,6 +136,7 @@ def test_outage_during_a_watch_is_counted_and_measured(
     assert "\r" not in result.out
 
 
+@pytest.mark.standalone
 def test_gates_that_are_met_pass(release_check: RunCheck, server: Restartable) -> None:
     """Against a healthy server both gates are met: exit 0 and a PASSED line naming them."""
     result = release_check("watch", server.url, "--duration", "1", "--interval", "0.05",

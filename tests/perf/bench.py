@@ -3,8 +3,10 @@
 Run from the repository root, with the virtualenv that has release-check installed::
 
     python tests/perf/bench.py            # full run, about 6 to 8 minutes; writes the doc
+    python tests/perf/bench.py --only standalone --runs 10   # the standalone's start-up only
 
-It needs bash, nc (netcat-openbsd, for ``-z``), curl and gunicorn. Both contenders boot the
+It needs bash, nc (netcat-openbsd, for ``-z``), curl and gunicorn; the ``standalone`` scenario
+needs the builds of scripts/build-standalone (one file and ``--onedir``). Both contenders boot the
 same fixture apps (tests/perf/apps/) alternately, run by run, and the apps stamp the moments
 the benchmark measures from (listening, first health response served, crash exit) with
 ``time.time()``, which is comparable across processes. The Markdown table is printed and
@@ -47,9 +49,17 @@ BASELINE = PERF / "baseline.sh"
 PROBE = PERF / "bench_probe.py"
 DOC = REPO / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+STANDALONE_BEGIN = "<!-- bench:standalone:begin -->"
+STANDALONE_END = "<!-- bench:standalone:end -->"
 
 RC, SH, PROBED = "release-check", "shell loop", "release-check (probed)"
 RC_DEFAULTS = "release-check (default uptime window)"
+INSTALLED, ONEFILE, ONEDIR = "installed command", "one file", "one folder"
+STARTUP = (INSTALLED, ONEFILE, ONEDIR)  # the standalone scenario's contenders, in table order
+BUILDS = {  # what scripts/build-standalone writes, and the option that builds it
+    ONEFILE: (REPO / "dist" / "release-check", ""),
+    ONEDIR: (REPO / "dist" / "release-check-onedir" / "release-check", " --onedir"),
+}
 TAG_VAR = "BENCH_TAG"  # inherited by every process a run starts, to find and kill leftovers
 STAMPS = ("start", "listen", "served", "exit")
 SAMPLE_EVERY = 0.02  # /proc sampling period for CPU and peak RSS
@@ -63,14 +73,36 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # --- prerequisites -----------------------------------------------------------------------
 
 
+def console_script() -> Path:
+    """The ``release-check`` command pip installed beside this interpreter."""
+    return Path(sys.executable).parent / "release-check"
+
+
 def gunicorn_path() -> str | None:
     """Find gunicorn beside this interpreter (the virtualenv's), else on PATH."""
     beside = Path(sys.executable).parent / "gunicorn"
     return str(beside) if beside.exists() else shutil.which("gunicorn")
 
 
-def missing_tools() -> list[str]:
-    """What the benchmark needs and cannot find, each with how to install it."""
+def missing_tools(chosen: set[str]) -> list[str]:
+    """What the chosen scenarios need and cannot find, each with how to get it."""
+    missing = missing_standalone() if "standalone" in chosen else []
+    if chosen & set(MAIN_SCENARIOS):
+        missing += missing_for_main()
+    return missing
+
+
+def missing_standalone() -> list[str]:
+    """The installed command and both standalone builds."""
+    missing = [f"{path} (scripts/build-standalone{option})" for path, option in BUILDS.values()
+               if not path.exists()]
+    if not console_script().exists():
+        missing.append(f"{console_script()} (pip install -e . in this interpreter)")
+    return missing
+
+
+def missing_for_main() -> list[str]:
+    """The shell loop's tools, gunicorn, and release_check in this interpreter."""
     needed = {"bash": "apt-get install -y bash", "nc": "apt-get install -y netcat-openbsd",
               "curl": "apt-get install -y curl"}
     missing = [f"{tool} ({how})" for tool, how in needed.items() if shutil.which(tool) is None]
@@ -138,6 +170,7 @@ class Scenario:
     command: str
     grace: float = 10.0
     expect: int = 0  # the verdict both contenders must reach; other runs are not timed
+    args: tuple[str, ...] = ("-q",)  # release-check's command line (the shell loop has none)
 
 
 @dataclass
@@ -221,7 +254,7 @@ class Bench:
                 "RELEASE_CHECK_PORT": str(port),
                 "RELEASE_CHECK_SHUTDOWN_GRACE": str(scenario.grace),
             }
-        if contender in (RC, PROBED):
+        if contender in (RC, PROBED, *STARTUP):
             # The shell loop has no uptime window: turn it off so both do the same job.
             env["RELEASE_CHECK_UPTIME"] = "0"
         return env
@@ -234,7 +267,7 @@ class Bench:
         with (work / "output").open("wb") as output:
             launched = time.time()
             proc = subprocess.Popen(
-                contender_argv(contender, port, scenario.command), env=env, cwd=work,
+                contender_argv(contender, port, scenario), env=env, cwd=work,
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
@@ -277,12 +310,16 @@ class Bench:
         self.kill_everything()
 
 
-def contender_argv(contender: str, port: int, command: str) -> list[str]:
+def contender_argv(contender: str, port: int, scenario: Scenario) -> list[str]:
     """The command line of a contender; release-check gets the app command from RELEASE_CHECK_*."""
     if contender == SH:
-        return ["bash", str(BASELINE), str(port), command]
+        return ["bash", str(BASELINE), str(port), scenario.command]
+    if contender in BUILDS:
+        return [str(BUILDS[contender][0]), *scenario.args]
+    if contender == INSTALLED:
+        return [str(console_script()), *scenario.args]
     entry = [str(PROBE)] if contender == PROBED else ["-m", "release_check"]
-    return [sys.executable, *entry, "-q"]
+    return [sys.executable, *entry, *scenario.args]
 
 
 def free_port() -> int:
@@ -577,6 +614,77 @@ def peak_rss(run: Run) -> float | None:
     return run.peak_rss_mb() or None
 
 
+# --- the standalone's start-up -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartupRow:
+    """One row of the standalone table: launch -> exit of each contender on one scenario."""
+
+    name: str
+    runs: Runs
+    note: str
+
+
+def measure_startup(bench: Bench, count: int) -> list[StartupRow]:
+    """The installed command against both standalone builds: --version, and a passing check."""
+    ready = Scenario(app_command("serve", 0))
+    alternate(bench, list(STARTUP), repeat(ready), 1, "standalone warm-up")
+    version = alternate(bench, list(STARTUP), repeat(Scenario("", args=("--version",))), count,
+                        "--version")
+    check = alternate(bench, list(STARTUP), repeat(ready), count, "standalone check")
+    return [
+        StartupRow("--version: launch -> exit", version,
+                   f"start-up and exit only; n={count} each{failures(version)}"),
+        StartupRow("passing check, app ready at once: launch -> exit", check,
+                   f"as row 3, with the app's own boot; n={count} each{failures(check)}"),
+    ]
+
+
+def versus(times: list[float], base: list[float]) -> str:
+    """A contender's median against the installed command's: ratio and difference."""
+    if not times or not base:
+        return "n/a"
+    mine, theirs = statistics.median(times), statistics.median(base)
+    return f"{mine / theirs:.2f}x ({(mine - theirs) * 1000:+.0f} ms)"
+
+
+def startup_row(row: StartupRow) -> str:
+    """The Markdown row: median (p90) per contender, then each build against the installed one."""
+    unit = Metric(row.name, [], [], "ms")
+    times = {name: values(row.runs[name], between("launched", "exited")) for name in STARTUP}
+    cells = [row.name, *(summary(times[name], unit) for name in STARTUP),
+             *(versus(times[name], times[INSTALLED]) for name in BUILDS), row.note]
+    return "| " + " | ".join(cells) + " |"
+
+
+STARTUP_HEAD = (
+    "| metric | installed command | one file | one folder | one file / installed"
+    " | one folder / installed | notes |\n|---|---|---|---|---|---|---|"
+)
+
+
+def build_facts() -> list[str]:
+    """Size and build time of each standalone build, as Markdown list items."""
+    facts = [f"- installed command: {console_script()}"]
+    for name, (path, _) in BUILDS.items():
+        folder = path.parent if name == ONEDIR else path
+        files = [f for f in folder.rglob("*") if f.is_file()] if name == ONEDIR else [path]
+        size = sum(f.stat().st_size for f in files) / 2**20
+        built = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
+        facts.append(f"- {name}: {path.relative_to(REPO)}, {size:.1f} MiB in {len(files)}"
+                     f" file{'s' * (len(files) != 1)}, built {built:%Y-%m-%d %H:%M} UTC")
+    return facts
+
+
+def startup_section(rows: list[StartupRow], facts: list[str], args: argparse.Namespace) -> str:
+    """The generated standalone part of docs/performance.md."""
+    return "\n".join([
+        f"Generated by `python tests/perf/bench.py --only standalone` (runs={args.runs}).", "",
+        *facts, *build_facts(), "", STARTUP_HEAD, *map(startup_row, rows), "",
+    ])
+
+
 # --- the breakdown of fixed overhead -----------------------------------------------------
 
 MILESTONES = {  # the end of each segment -> its name; segments are consecutive in time
@@ -692,12 +800,13 @@ def section(results: Results, facts: list[str], args: argparse.Namespace) -> str
     ])
 
 
-def write_doc(path: Path, generated: str) -> None:
-    """Replace what lies between the markers; create the file if it has none."""
-    block = f"{BEGIN}\n{generated}\n{END}"
+def write_doc(path: Path, generated: str, markers: tuple[str, str] = (BEGIN, END)) -> None:
+    """Replace what lies between the markers; add them at the end if the file has none."""
+    begin, end = markers
+    block = f"{begin}\n{generated}\n{end}"
     text = path.read_text() if path.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
     else:
         text = f"# Performance\n\n{block}\n" if not text else f"{text.rstrip()}\n\n{block}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -706,7 +815,8 @@ def write_doc(path: Path, generated: str) -> None:
 
 # --- entry point -------------------------------------------------------------------------
 
-SCENARIOS = ("detection", "crash", "overhead", "idle", "teardown")
+MAIN_SCENARIOS = ("detection", "crash", "overhead", "idle", "teardown")  # the main table's
+SCENARIOS = (*MAIN_SCENARIOS, "standalone")  # its own table, between its own markers
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -723,9 +833,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def measure(bench: Bench, args: argparse.Namespace) -> Results:
-    """Warm up, then every chosen scenario in table order."""
-    chosen = set(args.only or SCENARIOS)
+def measure(bench: Bench, args: argparse.Namespace, chosen: set[str]) -> Results:
+    """Warm up, then every chosen scenario of the main table in table order."""
     results = Results()
     alternate(bench, [RC, SH], repeat(Scenario(app_command("serve", 0))), 1, "warm-up")
     if "detection" in chosen:
@@ -747,30 +856,49 @@ def interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
+Blocks = list[tuple[str, tuple[str, str]]]  # generated Markdown, and the markers it goes between
+
+
+def measure_chosen(bench: Bench, args: argparse.Namespace, chosen: set[str], code: str
+                   ) -> Blocks:
+    """Run the chosen scenarios; the main table and the standalone table, as chosen."""
+    load_before = os.getloadavg()
+    results = measure(bench, args, chosen) if chosen & set(MAIN_SCENARIOS) else None
+    startup = measure_startup(bench, args.runs) if "standalone" in chosen else None
+    facts = machine(load_before, code)
+    blocks: Blocks = []
+    if results is not None:
+        blocks.append((section(results, facts, args), (BEGIN, END)))
+    if startup is not None:
+        blocks.append((startup_section(startup, facts, args), (STANDALONE_BEGIN, STANDALONE_END)))
+    return blocks
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure, print the Markdown, update the doc; 2 if a tool is missing, 130 if stopped."""
     args = parse_args(argv)
-    missing = missing_tools()
+    chosen = set(args.only or SCENARIOS)
+    missing = missing_tools(chosen)
     if missing:
         print("bench: missing: " + "; ".join(missing), file=sys.stderr)
         return 2
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, interrupt)
-    load_before, code = os.getloadavg(), code_state()
+    code = code_state()
     with tempfile.TemporaryDirectory(prefix="rc-bench-") as tmp:
         bench = Bench(Path(tmp))
         try:
-            results = measure(bench, args)
+            blocks = measure_chosen(bench, args, chosen, code)
         except KeyboardInterrupt:
             print("bench: interrupted; every process it started was stopped", file=sys.stderr)
             return 130
         finally:
             bench.kill_everything()
-    generated = section(results, machine(load_before, code), args)
-    print(generated)
-    if not args.no_write:
-        write_doc(args.doc, generated)
-        print(f"bench: wrote {args.doc}", file=sys.stderr)
+    for generated, markers in blocks:
+        print(generated)
+        if not args.no_write:
+            write_doc(args.doc, generated, markers)
+            print(f"bench: wrote {args.doc} ({markers[0]})", file=sys.stderr)
     return 0
 
 
