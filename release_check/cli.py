@@ -15,7 +15,15 @@ from typing import NoReturn
 from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.checking import explain
-from release_check.config import BY_KEY, SETTINGS, Config, load, locate, skip_requested
+from release_check.config import (
+    BY_KEY,
+    SETTINGS,
+    Config,
+    find_platform,
+    load,
+    locate,
+    skip_requested,
+)
 from release_check.console import NORMAL, QUIET, VERBOSE, Console
 from release_check.errors import (
     EXIT_FAILED,
@@ -35,6 +43,7 @@ from release_check.release import (
     run,
     step_summary,
     stop_token,
+    tail_report,
     workflow_commands,
     write,
     write_junit,
@@ -97,8 +106,9 @@ def _config(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     def given(field: str) -> str | None:
         return args.get(field) or environ.get(BY_KEY[field].env) or None
 
-    file = locate(given("config"), given("procfile") or "Procfile")
-    return load(args, environ, verbosity, file)
+    procfile = given("procfile") or "Procfile"
+    file = locate(given("config"), procfile)
+    return load(args, environ, verbosity, file, find_platform(given("platform"), procfile))
 
 
 def _passed_line(record: Record) -> str:
@@ -136,16 +146,18 @@ def _check_lines(record: Record, console: Console) -> None:
 
 
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
-    """The verdict; under --quiet, preceded by the app's last lines, which were not relayed.
+    """The verdict, after any error line the app's last lines would hide (release/tail.py).
 
-    A process beside web that failed has its last lines repeated whatever the verbosity: they
-    were relayed among the other processes' lines.
+    Under --quiet the app's last lines come first too, since they were not relayed; so do a
+    failed process's other than web, whatever the verbosity, since its lines were relayed
+    among the other processes'.
     """
     whose = error.process if isinstance(error, ProcessFailed) else None
-    if (console.verbosity == QUIET or whose) and record.tail and not isinstance(error, Interrupted):
-        console.always(f"last lines of {whose or 'the app'}'s output:")
-        for line in record.tail[-10:]:
-            console.always(f"  | {quoted(line, 300)[1:-1]}")
+    if not isinstance(error, Interrupted):
+        tail = record.tail_of(whose) if whose else record.tail
+        relayed = console.verbosity != QUIET and whose is None
+        for line in tail_report(tail, relayed=relayed, whose=whose or "the app"):
+            console.always(line)
     _warn_all(record, console)
     _check_lines(record, console)
     console.always(f"FAILED: {error}")
@@ -154,6 +166,14 @@ def _report_failure(error: CheckFailed, record: Record, console: Console) -> Non
 def _warn_all(record: Record, console: Console) -> None:
     for warning in record.warnings:
         console.warn(warning)
+
+
+def _origin(config: Config, console: Console, record: Record) -> None:
+    """Where the check came from: always said when a platform file was read, else with -v."""
+    if config.origin is None:
+        return
+    (console.info if config.origin.platform_file else console.detail)(config.origin.line)
+    record.warnings += config.origin.warnings
 
 
 def _release_check(
@@ -165,6 +185,7 @@ def _release_check(
         return
     config = _config(args, env)
     console.verbosity = config.verbosity
+    _origin(config, console, record)
 
     run(config, console, guard, record, env)
     _warn_all(record, console)

@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
+import re
 import signal
 
 _ELLIPSIS = "…"
+# Select Graphic Rendition (colours, bold, conceal...): dropped from the app's lines, since it
+# only styles text and a style such as conceal (8) or black on black can hide it.
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+_TAB_STOP = 4
 
 
 def _escape(char: str) -> str:
     if char.isprintable() or char == " ":
         return char
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def escaped(text: str) -> str:
+    """Every control or format character as a visible escape: it reaches no terminal raw.
+
+    Printable text (backslashes included) is left as it is, so escaping twice changes nothing.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_escape(char) for char in text)
 
 
 def printable(text: str, limit: int) -> str:
     """Escape control characters (no terminal escapes, no fake log lines) and cap the length."""
-    clipped = text[:limit]
-    escaped = "".join(_escape(char) for char in clipped)
-    return escaped + _ELLIPSIS if len(text) > limit else escaped
+    clipped = escaped(text[:limit])
+    return clipped + _ELLIPSIS if len(text) > limit else clipped
+
+
+def uncoloured(text: str) -> str:
+    """``text`` without its colour and style sequences."""
+    return _SGR.sub("", text) if "\x1b" in text else text
+
+
+def app_text(text: str, limit: int | None = None) -> str:
+    """A line of the app's output as shown: colours dropped, tabs as spaces, the rest escaped."""
+    plain = uncoloured(text).expandtabs(_TAB_STOP)
+    return escaped(plain) if limit is None else printable(plain, limit)
 
 
 def quoted(text: str, limit: int = 200) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from release_check.config.expectations import (
     path_problem,
 )
 from release_check.config.file import FileSettings
+from release_check.config.platforms import Declared, Origin, choice, layer
 from release_check.config.processes import ProcessSpec, parse_names, process_specs, web_problem
 from release_check.errors import ConfigError
 from release_check.text import printable
@@ -68,6 +69,10 @@ class Config:
     junit: Path | None = None
     skip: bool = False
     verbosity: int = 0
+    platform: str | None = None
+    web_command_source: str = "RELEASE_CHECK_WEB_COMMAND"
+    # where the check came from, for the line each run prints: a description, not a setting
+    origin: Origin | None = field(default=None, compare=False)
 
     def body_match(self) -> BodyMatch:
         """The single check's body matcher: contains, regex, or the expected body."""
@@ -229,6 +234,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("config_file", _file, "config file to read instead of release-check.toml or"
             " pyproject.toml beside the Procfile", "PATH", in_file=False, name="config"),
+    Setting("platform", choice, "platform file to take the check from: fly, render, railway,"
+            " dokku, kamal, heroku or none (default: the first found)", "NAME", in_file=False),
     Setting("web_command", _command, "shell command that boots the app; overrides the Procfile",
             "COMMAND"),
     Setting("procfile", _file, "Procfile to read (default: Procfile)", "PATH"),
@@ -364,7 +371,7 @@ def _processes(
 
 def load(
     flags: Mapping[str, str | None], environ: Mapping[str, str], verbosity: int = 0,
-    file: FileSettings | None = None,
+    file: FileSettings | None = None, platform: Declared | None = None,
 ) -> Config:
     """Build the Config from flags, environment and file, or raise ConfigError listing all."""
     values: dict[str, Any] = {"verbosity": verbosity}
@@ -380,4 +387,4 @@ def load(
     problems += _processes(values, sources, environ, file)
     if problems:
         raise ConfigError(problems)
-    return Config(**values)
+    return layer(Config(**values), sources, platform, file.source if file else None)

@@ -14,6 +14,7 @@ from release_check.release.github import in_actions, step_summary, stop_token, w
 from release_check.release.junit import junit_path, write_junit
 from release_check.release.record import MEGABYTE, Memory, ProcessRecord, Record, Shutdown
 from release_check.release.report import document, report_path, write
+from release_check.release.tail import Tail, tail_report
 
 if TYPE_CHECKING:
     from release_check.config import Config
@@ -26,6 +27,7 @@ __all__ = [
     "ProcessRecord",
     "Record",
     "Shutdown",
+    "Tail",
     "document",
     "in_actions",
     "junit_path",
@@ -33,6 +35,7 @@ __all__ = [
     "run",
     "step_summary",
     "stop_token",
+    "tail_report",
     "workflow_commands",
     "write",
     "write_junit",

@@ -15,12 +15,12 @@ from release_check.errors import ReleaseCheckError
 from release_check.release.record import Record
 from release_check.release.report import early_path, write_file
 from release_check.release.stages import Stage, stages
+from release_check.release.tail import tail_report
 
 SUITE = "release-check"
 JUNIT_VARIABLE = "RELEASE_CHECK_JUNIT"
 # XML 1.0 cannot carry most C0 controls, even escaped; an app's output may hold any of them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_TAIL_LINES = 20
 
 
 def junit_xml(record: Record, error: ReleaseCheckError | None) -> bytes:
@@ -28,7 +28,8 @@ def junit_xml(record: Record, error: ReleaseCheckError | None) -> bytes:
     found = stages(record, error)
     suite = ET.Element("testsuite", _suite_attributes(found, record))
     for stage in found:
-        suite.append(_testcase(stage, record.tail if _bad(stage) else ()))
+        tail = tail_report(record.tail, relayed=False) if _bad(stage) else []
+        suite.append(_testcase(stage, tail))
     root = ET.Element("testsuites", {"name": SUITE})
     root.append(suite)
     ET.indent(root)
@@ -59,8 +60,7 @@ def _testcase(stage: Stage, tail: Sequence[str]) -> ET.Element:
         tag = {"failed": "failure", "error": "error", "skipped": "skipped"}[stage.status]
         ET.SubElement(case, tag, {"message": _clean(stage.message)}).text = _clean(stage.message)
     output = [stage.output] if stage.output else []
-    if tail:
-        output += ["last lines of the app's output:", *tail[-_TAIL_LINES:]]
+    output += tail
     if output:
         ET.SubElement(case, "system-out").text = _clean("\n".join(output))
     return case

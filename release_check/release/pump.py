@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections import deque
 from collections.abc import Callable
 from typing import IO
 
 from release_check.console import Console
+from release_check.release.repeats import Repeats
+from release_check.release.tail import Recent, Tail
 
 MAX_LINE_BYTES = 8192
-TAIL_LINES = 20
 
 
 class OutputPump:
@@ -18,17 +19,17 @@ class OutputPump:
 
     Reading never stops while the app runs, so a chatty app never blocks on a full pipe;
     a line longer than MAX_LINE_BYTES is relayed in pieces, so memory stays bounded.
+    Repeated lines are relayed as one count line (release/repeats.py); the tail keeps them all.
     """
 
     def __init__(
         self, stream: IO[bytes], label: str, console: Console, on_line: Callable[[], None]
     ) -> None:
         self._stream = stream
-        self._label = label
-        self._console = console
         self._on_line = on_line
-        self._tail: deque[str] = deque(maxlen=TAIL_LINES)
-        self._lock = threading.Lock()
+        self._recent = Recent()
+        self._relay = Repeats(functools.partial(console.app_line, label),
+                              functools.partial(console.app_repeats, label))
         self._thread = threading.Thread(target=self._run, name=f"pump-{label}", daemon=True)
 
     def start(self) -> None:
@@ -39,20 +40,24 @@ class OutputPump:
         try:
             for chunk in iter(lambda: self._stream.readline(MAX_LINE_BYTES), b""):
                 text = chunk.decode("utf-8", errors="replace").rstrip("\r\n")
-                with self._lock:
-                    self._tail.append(text)
-                self._console.app_line(self._label, text)
+                self._recent.add(text)
+                self._relay.feed(text)
                 self._on_line()
         except (OSError, ValueError):
             return  # the pipe was closed under us at teardown: nothing left to drain
+        finally:
+            self._relay.flush()
 
-    def tail(self, count: int = 10) -> list[str]:
-        """The last ``count`` lines the app wrote."""
-        with self._lock:
-            return list(self._tail)[-count:]
+    def tail(self) -> Tail:
+        """The app's last lines, and the last error line older than them (release/tail.py)."""
+        return self._recent.tail()
 
     def finish(self, timeout: float) -> None:
-        """Wait for EOF, then close the pipe; a detached holder of the pipe cannot hang us."""
+        """Wait for EOF, then close the pipe; a detached holder of the pipe cannot hang us.
+
+        A count of repeats still open is shown either way, before the verdict.
+        """
         self._thread.join(timeout)
+        self._relay.flush()
         if not self._thread.is_alive():
             self._stream.close()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from release_check.release.tail import Tail
+
 if TYPE_CHECKING:
     from release_check.checking import CheckResult, Outcome
     from release_check.release.ports import Listener
@@ -56,6 +58,7 @@ class ProcessRecord:
     max_memory_mb: float | None = None
     shutdown: Shutdown | None = None
     summary: str = ""
+    tail: Tail = field(default_factory=Tail)
 
 
 @dataclass
@@ -72,13 +75,18 @@ class Record:
     peak: Memory | None = None
     listeners: list[Listener] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    tail: list[str] = field(default_factory=list)  # of the process that failed, else of web
+    tail: Tail = field(default_factory=Tail)
     processes: list[ProcessRecord] = field(default_factory=list)  # web first; empty: none booted
 
     @property
     def attempts(self) -> int:
         """HTTP attempts over all checks."""
         return sum(result.polled.attempts for result in self.checks)
+
+    def tail_of(self, process: str) -> Tail:
+        """The last lines of ``process`` (web's are ``tail``)."""
+        found = [p.tail for p in self.processes[1:] if p.name == process]
+        return found[0] if found else self.tail
 
     @property
     def last(self) -> Outcome | None:

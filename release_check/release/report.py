@@ -20,6 +20,7 @@ from release_check.errors import (
     UsageError,
 )
 from release_check.release.record import ProcessRecord, Record
+from release_check.release.tail import ErrorLine
 
 BODY_PREFIX = 200
 REPORT_VARIABLE = "RELEASE_CHECK_REPORT"
@@ -61,6 +62,10 @@ def _check(result: CheckResult) -> dict[str, Any]:
     }
 
 
+def _error_line(error: ErrorLine | None) -> dict[str, Any] | None:
+    return None if error is None else {"text": error.text, "lines_after": error.lines_after}
+
+
 def _timings(record: Record) -> dict[str, float | None]:
     return {
         "listening_s": record.listening_s,
@@ -96,6 +101,7 @@ def _process(process: ProcessRecord, record: Record, error: ReleaseCheckError | 
         "max_memory_mb": process.max_memory_mb,
         "shutdown_s": process.shutdown.seconds if process.shutdown else None,
         "killed_after_grace": process.shutdown.killed if process.shutdown else None,
+        "tail": list(process.tail.lines),
     }
 
 
@@ -121,6 +127,8 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
                       for lst in record.listeners],
         "killed_after_grace": record.shutdown.killed if record.shutdown else None,
         "warnings": list(record.warnings),
+        "tail": list(record.tail.lines),
+        "error_line": _error_line(record.tail.earlier_error),
         "processes": _processes(record, error),
     }
 

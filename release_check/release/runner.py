@@ -44,7 +44,7 @@ _PUMP_DRAIN = 1.0
 def boot_command(config: Config) -> tuple[str, str]:
     """The command to boot and where it came from (never echoing a variable's value)."""
     if config.web_command is not None:
-        return config.web_command, "RELEASE_CHECK_WEB_COMMAND"
+        return config.web_command, config.web_command_source
     command = command_for(config.procfile, config.process_type)
     return command, f"{config.procfile} ({config.process_type}: {command})"
 

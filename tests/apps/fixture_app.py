@@ -42,6 +42,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--request-marker", type=Path, help="touched when a request arrives")
     p.add_argument("--sigterm-marker", type=Path, help="touched on SIGTERM, which is ignored")
     p.add_argument("--location")
+    p.add_argument("--allowed-host", help="answer 400 to any other Host header")
     p.add_argument("--ignore-sigterm", action="store_true")
     p.add_argument("--grandchild", action="store_true")
     p.add_argument("--setsid-grandchild", action="store_true")
@@ -72,11 +73,20 @@ def spawn_setsid_grandchild(pid_dir: Path | None) -> None:
     os.waitpid(first, 0)
 
 
+def refusal(args: argparse.Namespace, path: str, host: str | None) -> tuple[int, bytes] | None:
+    if args.allowed_host and host != args.allowed_host:
+        return 400, b"bad host"
+    if path != args.health_path:
+        return 404, b"not found"
+    return None
+
+
 def handler_for(args: argparse.Namespace) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path != args.health_path:
-                self.reply(404, b"not found")
+            refused = refusal(args, self.path, self.headers.get("Host"))
+            if refused:
+                self.reply(*refused)
                 return
             if args.request_marker is not None:
                 args.request_marker.touch()

@@ -1,0 +1,208 @@
+"""A platform's file, parsed by its format's own library, and its values checked one by one.
+
+The file was written for another tool, and YAML and JSON give values of any type, so nothing
+reaches a Config unchecked: every accessor names the file and the key when a value is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from release_check.config.expectations import header_problem, path_problem
+from release_check.text import printable
+
+# Go's time.ParseDuration, which flyctl uses: "5s", "500ms", "1m30s".
+_DURATION_PART = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0,
+                 "m": 60.0, "h": 3600.0}
+
+
+class BadFile(ValueError):
+    """A platform file release-check cannot use; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One value of a platform file and where it sits: ``fly.toml: http_service.checks[1]``."""
+
+    value: Any
+    file: str
+    key: str = ""
+
+    @property
+    def where(self) -> str:
+        """The file and the key, as error messages name them."""
+        return f"{self.file}: {self.key}" if self.key else self.file
+
+    @property
+    def present(self) -> bool:
+        """Whether the file sets this key at all."""
+        return self.value is not None
+
+    def bad(self, problem: str) -> BadFile:
+        """The error for this value."""
+        return BadFile(f"{self.where}: {problem}")
+
+    def __getitem__(self, name: str) -> Node:
+        """The member ``name`` of this table; absent (None) when the table has none."""
+        value = self.value.get(name) if isinstance(self.value, dict) else None
+        return Node(value, self.file, f"{self.key}.{name}" if self.key else name)
+
+    def names(self) -> list[str]:
+        """The keys of this table, as written."""
+        return [str(key) for key in self.table()]
+
+    def table(self) -> dict[Any, Any]:
+        """The value as a table (a missing one is empty)."""
+        if self.value is None:
+            return {}
+        if not isinstance(self.value, dict):
+            raise self.bad(f"must be a table, not {_kind(self.value)}")
+        return self.value
+
+    def items(self) -> list[Node]:
+        """The value as a list, each item a Node numbered from 1 (a missing one is empty)."""
+        if self.value is None:
+            return []
+        if not isinstance(self.value, list):
+            raise self.bad(f"must be a list, not {_kind(self.value)}")
+        return [Node(item, self.file, f"{self.key}[{number}]")
+                for number, item in enumerate(self.value, start=1)]
+
+    def tables(self) -> list[Node]:
+        """The value as a list of tables."""
+        found = self.items()
+        for item in found:
+            item.table()
+        return found
+
+    def text(self) -> str | None:
+        """A string, or None when absent."""
+        if self.value is None:
+            return None
+        if not isinstance(self.value, str):
+            raise self.bad(f"must be a string, not {_kind(self.value)}")
+        return self.value
+
+    def command(self) -> str | None:
+        """A shell command: a non-empty string."""
+        command = self.text()
+        if command is not None and not command.strip():
+            raise self.bad("the command is empty")
+        return command
+
+    def seconds(self, *, zero_ok: bool = False) -> float | None:
+        """A number of seconds (an int or a float, not a string), or None when absent."""
+        if self.value is None:
+            return None
+        if isinstance(self.value, bool) or not isinstance(self.value, int | float):
+            raise self.bad(f"must be a number of seconds, not {_kind(self.value)}")
+        return self._checked(float(self.value), zero_ok=zero_ok)
+
+    def count(self) -> int | None:
+        """A positive whole number, or None when absent."""
+        if self.value is None:
+            return None
+        if isinstance(self.value, bool) or not isinstance(self.value, int) or self.value < 1:
+            raise self.bad(f"must be a positive whole number, not {_shown(self.value)}")
+        return self.value
+
+    def duration(self) -> float | None:
+        """A Go duration string such as ``"5s"`` or ``"500ms"``, in seconds."""
+        if self.value is None:
+            return None
+        if not isinstance(self.value, str):
+            raise self.bad(
+                f"must be a duration string such as \"5s\", not {_kind(self.value)}"
+                " (flyctl reads a bare number as nanoseconds)"
+            )
+        text = self.value.strip()
+        parts = _DURATION_PART.findall(text)
+        if text == "0":
+            return 0.0
+        if not parts or "".join(number + unit for number, unit in parts) != text:
+            raise self.bad(f"{_shown(self.value)} is not a duration such as \"5s\" or \"500ms\"")
+        return self._checked(sum(float(n) * _UNIT_SECONDS[u] for n, u in parts), zero_ok=True)
+
+    def port(self) -> int | None:
+        """A TCP port, 1..65535."""
+        if self.value is None:
+            return None
+        if isinstance(self.value, bool) or not isinstance(self.value, int) or not (
+            1 <= self.value <= 65535
+        ):
+            raise self.bad(f"{_shown(self.value)} is not a port number (1..65535)")
+        return self.value
+
+    def path(self) -> str | None:
+        """A request path starting with /."""
+        path = self.text()
+        problem = path_problem(path) if path is not None else None
+        if problem:
+            raise self.bad(f"{_shown(path)} {problem}")
+        return path
+
+    def header(self, name: object) -> tuple[str, str]:
+        """The value as the value of header ``name``; never echoed (headers carry tokens)."""
+        if not isinstance(name, str) or not isinstance(self.value, str):
+            raise self.bad("a header's name and value must be strings")
+        problem = header_problem(name, self.value)
+        if problem:
+            raise self.bad(problem)
+        return name, self.value
+
+    def _checked(self, seconds: float, *, zero_ok: bool) -> float:
+        if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not zero_ok):
+            raise self.bad(f"{_shown(self.value)} must be a positive number of seconds")
+        return seconds
+
+
+def _kind(value: object) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _shown(value: object) -> str:
+    return printable(repr(value), 40)
+
+
+def _read(path: Path, name: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadFile(f"cannot read {name}: {error}") from None
+
+
+def toml_file(path: Path, name: str) -> Node:
+    """A TOML file's document (tomllib)."""
+    import tomllib  # noqa: PLC0415  (only a run that has the file pays for the import)
+
+    try:
+        return Node(tomllib.loads(_read(path, name)), name)
+    except tomllib.TOMLDecodeError as error:
+        raise BadFile(f"{name} is not valid TOML: {error}") from None
+
+
+def json_file(path: Path, name: str) -> Node:
+    """A JSON file's document (the standard json module)."""
+    try:
+        return Node(json.loads(_read(path, name)), name)
+    except ValueError as error:
+        raise BadFile(f"{name} is not valid JSON: {error}") from None
+
+
+def yaml_file(path: Path, name: str) -> Node:
+    """A YAML file's document (PyYAML's safe loader: plain data, never Python objects)."""
+    import yaml  # noqa: PLC0415  (only a run that has the file pays for the import)
+
+    try:
+        return Node(yaml.safe_load(_read(path, name)), name)
+    except yaml.YAMLError as error:
+        detail = " ".join(str(error).split())
+        raise BadFile(f"{name} is not valid YAML: {detail}") from None
