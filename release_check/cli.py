@@ -154,9 +154,8 @@ def _report_failure(error: CheckFailed, record: Record, console: Console) -> Non
     """
     whose = error.process if isinstance(error, ProcessFailed) else None
     if not isinstance(error, Interrupted):
-        tail = record.tail_of(whose) if whose else record.tail
         relayed = console.verbosity != QUIET and whose is None
-        for line in tail_report(tail, relayed=relayed, whose=whose or "the app"):
+        for line in tail_report(record.tail_of(whose), relayed=relayed, whose=whose or "the app"):
             console.always(line)
     _warn_all(record, console)
     _check_lines(record, console)

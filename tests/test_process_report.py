@@ -36,7 +36,8 @@ def test_report_has_one_entry_per_type_web_first_and_validates() -> None:
     assert worker == {"passed": True, "failure": None, "ready_s": 1.2, "ready_by": "line",
                       "ready_line": "celery@h ready.", "exit_code": None,
                       "peak_memory_bytes": 60 * MEGABYTE, "memory_kind": "pss",
-                      "max_memory_mb": None, "shutdown_s": 0.05, "killed_after_grace": 1}
+                      "max_memory_mb": None, "shutdown_s": 0.05, "killed_after_grace": 1,
+                      "tail": []}
     assert (clock["passed"], clock["exit_code"]) == (False, 1)
     assert clock["failure"] == "clock exited with code 1 before it was ready (after 0.20s)"
     assert report["processes"]["web"]["passed"] is True

@@ -83,8 +83,8 @@ class Record:
         """HTTP attempts over all checks."""
         return sum(result.polled.attempts for result in self.checks)
 
-    def tail_of(self, process: str) -> Tail:
-        """The last lines of ``process`` (web's are ``tail``)."""
+    def tail_of(self, process: str | None) -> Tail:
+        """The last lines of ``process``; web's (``tail``) for None."""
         found = [p.tail for p in self.processes[1:] if p.name == process]
         return found[0] if found else self.tail
 

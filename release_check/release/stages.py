@@ -36,6 +36,7 @@ class Stage:
     seconds: float | None = None
     message: str = ""
     output: str = ""
+    process: str | None = None  # a process beside web the stage is about
 
 
 def stages(record: Record, error: ReleaseCheckError | None) -> list[Stage]:
@@ -133,13 +134,14 @@ def _process(process: ProcessRecord, error: ReleaseCheckError | None, status: St
     peak = f"peak {process.peak.megabytes:.1f} MB {process.peak.kind.upper()}" if (
         process.peak) else ""
     if isinstance(error, ProcessFailed) and error.process == process.name:
-        return Stage(name, "failed", process.ready_s, reason)  # JUnit adds its tail: record.tail
+        return Stage(name, "failed", process.ready_s, reason, process=process.name)
     if process.ready_s is not None:
         lines = [process.summary, process.ready_line or "", peak]
-        return Stage(name, "passed", process.ready_s, output="\n".join(ln for ln in lines if ln))
+        return Stage(name, "passed", process.ready_s, output="\n".join(ln for ln in lines if ln),
+                     process=process.name)
     if isinstance(error, Interrupted):
-        return Stage(name, status, None, reason)
-    return Stage(name, "skipped", None, _NOT_REACHED)
+        return Stage(name, status, None, reason, process=process.name)
+    return Stage(name, "skipped", None, _NOT_REACHED, process=process.name)
 
 
 def _between(start: float | None, end: float | None) -> float | None:
