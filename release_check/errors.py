@@ -10,6 +10,7 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── PortInUse            something already listens on the port before spawn
         ├── ForeignListener      the port answers, but not from the app's process tree
         ├── WrongPort            the app listens, but on other ports than $PORT
+        ├── WrongAddress         the app listens on $PORT, but not at RELEASE_CHECK_HOST
         ├── LoopbackOnly         the app listens only on loopback (with strict bind)
         ├── AppExited            the app exited before it passed, or in the uptime window
         ├── NotHealthy           the deadline passed; carries the last outcome
@@ -78,6 +79,10 @@ class ForeignListener(CheckFailed):
 
 class WrongPort(CheckFailed):
     """The app listens on other ports than $PORT."""
+
+
+class WrongAddress(CheckFailed):
+    """The app listens on $PORT, but not at the address RELEASE_CHECK_HOST names."""
 
 
 class LoopbackOnly(CheckFailed):

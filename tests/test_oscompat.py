@@ -27,9 +27,32 @@ def test_netlink_table_lists_ipv4_and_ipv6_listeners() -> None:
         mine = oscompat.socket_inodes(os.getpid())
         assert table is not None
         assert mine is not None
-        found = {table[inode] for inode in mine if inode in table}
+        found = {table[inode][:2] for inode in mine if inode in table}
         assert ("127.0.0.1", v4.getsockname()[1]) in found
         assert ("::1", v6.getsockname()[1]) in found
+
+
+@linux_only
+def test_netlink_table_tells_ipv6_only_from_dual_stack() -> None:
+    """sock_diag reports IPV6_V6ONLY: set on one :: listener, clear on another, False for IPv4."""
+    sockets = []
+    for v6only in (1, 0):
+        sock = socket.socket(socket.AF_INET6)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, v6only)
+        sock.bind(("::", 0))
+        sock.listen()
+        sockets.append(sock)
+    try:
+        with socket.create_server(("127.0.0.1", 0)) as v4:
+            table = oscompat.listening_sockets()
+            assert table is not None
+            found = {entry[1]: entry for entry in table.values()}
+            assert found[sockets[0].getsockname()[1]] == ("::", sockets[0].getsockname()[1], True)
+            assert found[sockets[1].getsockname()[1]][2] is False
+            assert found[v4.getsockname()[1]][2] is False
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @linux_only

@@ -125,7 +125,7 @@ def test_procfile_names_the_file_and_its_entries_when_one_is_missing(tmp_path: P
     """A chosen process, or a table, missing from the Procfile: exit 2 listing the entries."""
     procfile = tmp_path / "Procfile"
     procfile.write_text("web: serve\nworker: celery\nrelease: release-check\n")
-    assert process_commands(procfile, (), ["worker"]) == {"worker": "celery"}
+    assert process_commands(procfile, (), ["worker"]) == ({"worker": "celery"}, [])
     with pytest.raises(ProcfileError, match=r"has no 'clock' entry \(entries found: release, web,"
                                             r" worker\)"):
         process_commands(procfile, (), ["worker", "clock"])

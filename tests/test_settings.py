@@ -17,7 +17,7 @@ def test_defaults_match_the_documented_interface() -> None:
     assert (config.path, config.expected_status.codes, config.expected_body) == (
         "/health_check", frozenset({200}), "OKAY")
     assert (config.timeout, config.request_timeout, config.shutdown_grace) == (60.0, 5.0, 10.0)
-    assert (config.host, config.port, config.procfile) == ("127.0.0.1", None, Path("Procfile"))
+    assert (config.host, config.port, config.procfile) == (None, None, Path("Procfile"))
 
 
 def test_flag_overrides_variable() -> None:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from release_check.config.procfile import read_entries
+from release_check.config.procfile import read, runnable
 from release_check.errors import ProcfileError
 from release_check.text import printable, quoted
 
@@ -181,23 +181,23 @@ def process_specs(
 
 def process_commands(
     procfile: Path, specs: Sequence[ProcessSpec], chosen: Sequence[str]
-) -> dict[str, str]:
-    """The Procfile command of each chosen process; every spec must name an entry too.
+) -> tuple[dict[str, str], list[str]]:
+    """The Procfile command of each chosen process, and the Procfile's warnings.
 
-    ProcfileError names the file and the entries it has: a table for a process type the
-    Procfile lacks is a typo, not a setting to ignore.
+    Every spec must name an entry too: a table for a process type the Procfile lacks is a
+    typo, not a setting to ignore. ProcfileError names the file and the entries it has.
     """
     if not procfile.is_file():
         raise ProcfileError(
             f"no Procfile at {procfile}: {', '.join(chosen)} run from its entries; set"
             " RELEASE_CHECK_PROCFILE to its path"
         )
-    entries = read_entries(procfile)
+    entries = read(procfile)
     for name in [*chosen, *(spec.name for spec in specs)]:
-        if name not in entries:
-            found = ", ".join(sorted(entries)) or "none"
+        if name not in entries.entries:
+            found = ", ".join(sorted(entries.entries)) or "none"
             raise ProcfileError(
                 f"{procfile} has no '{name}' entry (entries found: {found}); name only"
                 " Procfile entries in processes and [process.NAME] tables"
             )
-    return {name: entries[name] for name in chosen}
+    return {name: runnable(procfile, entries, name) for name in chosen}, entries.warnings

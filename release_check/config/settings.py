@@ -45,7 +45,7 @@ class Config:
     process_type: str = "web"
     processes: tuple[str, ...] = ()  # empty: the web process alone
     process_specs: tuple[ProcessSpec, ...] = ()
-    host: str = "127.0.0.1"
+    host: str | None = None  # None: connect where the app listens
     port: int | None = None
     path: str = "/health_check"
     expected_status: StatusMatch = DEFAULT_STATUS
@@ -185,6 +185,8 @@ def _process_type(raw: str) -> str:
 def _command(raw: str) -> str:
     if not raw.strip():
         raise ValueError("the command is empty")
+    if "\0" in raw:
+        raise ValueError("the command contains a NUL byte, which no command line can hold")
     return raw
 
 
@@ -243,7 +245,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("processes", parse_names,
             "process types to boot and check together, comma-separated; web gets the HTTP"
             " check (default: web)", "NAMES"),
-    Setting("host", _host, "address to connect to (default: 127.0.0.1)", "HOST"),
+    Setting("host", _host, "address to connect to (default: where the app listens on $PORT)",
+            "HOST"),
     Setting("port", _port, "port passed to the app as PORT (default: a free port)", "PORT"),
     Setting("path", _path, "path to GET (default: /health_check)", "PATH"),
     Setting("expected_status", _status,

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from release_check.errors import AppExited, ForeignListener, NotHealthy, WrongPort
+from release_check.errors import (
+    AppExited,
+    CheckFailed,
+    ForeignListener,
+    NotHealthy,
+    WrongAddress,
+    WrongPort,
+)
 from release_check.release import diagnose
 from release_check.release.app import App
-from release_check.release.ports import Listener, Target, accepts, held_by, listeners_of, serving
+from release_check.release.ports import (
+    Listener,
+    Target,
+    aim,
+    answering,
+    describe,
+    endpoint,
+    held_by,
+    holders,
+    listeners_of,
+    probes,
+    serving,
+)
 from release_check.release.tree import TreeWatcher, tree_of
 from release_check.text import describe_exit
 
@@ -37,12 +57,26 @@ def watchful_sleep(app: App, stop: threading.Event | None = None) -> Callable[[f
     return sleep
 
 
-def _never_listened(app: App, target: Target, watcher: TreeWatcher) -> NotHealthy:
+@dataclass(frozen=True)
+class Listening:
+    """The app's own sockets on $PORT, and where the check connects to them."""
+
+    target: Target
+    listeners: list[Listener]
+
+
+def _misbound(label: str, target: Target, listeners: Sequence[Listener]) -> CheckFailed:
+    """The app listens, but not where the check connects: at another address, or port."""
+    on_port = [lst for lst in listeners if lst.port == target.port]
+    if on_port:
+        return WrongAddress(diagnose.wrong_address(label, target, on_port))
+    return WrongPort(diagnose.wrong_port(label, target.port, listeners))
+
+
+def _never_listened(app: App, target: Target, watcher: TreeWatcher) -> CheckFailed:
     if watcher.listeners:
-        return NotHealthy(
-            f"{diagnose.wrong_port(app.label, target.port, watcher.listeners)}"
-            f" (gave up after {app.elapsed():.1f}s)"
-        )
+        error = _misbound(app.label, target, watcher.listeners)
+        return type(error)(f"{error} (gave up after {app.elapsed():.1f}s)")
     return NotHealthy(
         f"{app.label} did not listen on port {target.port} within {app.elapsed():.1f}s:"
         " the app must bind $PORT (on Heroku, R10 kills a web dyno that has not bound"
@@ -56,36 +90,60 @@ def wait_listening(
     """Return once the target accepts connections; fail at once if the app exits first.
 
     Fail early too once the app has listened elsewhere, but not on the target, for
-    ``wrong_port_grace`` seconds: it will not move to $PORT by itself.
+    ``wrong_port_grace`` seconds: it will not move to $PORT by itself. Without an explicit
+    host, any address the app may listen at on $PORT is polled (see ``probes``).
     """
     phase = f"before listening on port {target.port}"
     while True:
         ensure_alive(app, phase)
-        if accepts(target, _CONNECT_TIMEOUT):
+        if answering(probes(target, watcher.listeners), _CONNECT_TIMEOUT):
             return
         if watcher.elsewhere_for() >= wrong_port_grace:
-            raise WrongPort(diagnose.wrong_port(app.label, target.port, watcher.listeners))
+            raise _misbound(app.label, target, watcher.listeners)
         if time.monotonic() >= deadline:
             raise _never_listened(app, target, watcher)
         app.wakeup.wait(POLL_INTERVAL, output=True)
 
 
-def confirm_owner(app: App, target: Target) -> list[Listener]:
+def confirm_owner(app: App, target: Target) -> Listening | None:
     """The app's listeners serving the target; fail if the socket that answered is not its own.
 
-    An empty list means the listener vanished before it could be examined (the app bound,
-    then closed the port): the caller goes back to waiting.
+    None means the listener vanished before it could be examined (the app bound, then
+    closed the port): the caller goes back to waiting. Otherwise the check connects where
+    the app listens (``aim``), and nothing outside the app may listen there too.
     """
-    mine = serving(listeners_of(tree_of(app)), target)
+    procs = tree_of(app)
+    listeners = listeners_of(procs)
+    mine = serving(listeners, target)
     if mine:
-        return mine
+        aimed = aim(target, mine)
+        ensure_alone(app, aimed)
+        return Listening(aimed, mine)
     ensure_alive(app, f"before listening on port {target.port}")
-    if not accepts(target, _CONNECT_TIMEOUT):
-        return []
+    answered = answering(probes(target), _CONNECT_TIMEOUT)
+    if answered is None:
+        return None
+    if any(lst.port == target.port for lst in listeners):
+        raise _misbound(app.label, target, listeners)
     raise ForeignListener(
         f"port {target.port} answers, but no process of {app.label} listens on it"
-        f" (it is held by {held_by(target)}); a foreign server is never a pass"
+        f" (it is held by {held_by(answered)}); a foreign server is never a pass"
     )
+
+
+def ensure_alone(app: App, target: Target) -> None:
+    """Fail if a process outside the app's tree also listens where the check connects.
+
+    SO_REUSEPORT lets another server (a stale one, a concurrent CI job) share the port, and
+    the kernel then spreads connections between the two: any answer may have been its.
+    """
+    foreign = holders(target, lambda: tree_of(app))
+    if foreign:
+        raise ForeignListener(
+            f"{describe(foreign)} also listens on {endpoint(target.address, target.port)},"
+            f" outside {app.label}'s process tree (SO_REUSEPORT shares a port): its answers"
+            " cannot be told from the app's, and a foreign server is never a pass"
+        )
 
 
 def stay_up(app: App, uptime: float) -> None:

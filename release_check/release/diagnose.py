@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Sequence
 
 from release_check.checking import Outcome
-from release_check.release.ports import Listener
+from release_check.release.ports import ANY_V6, Listener, Target, describe, endpoint, endpoints
 from release_check.release.record import MEGABYTE, Memory, Shutdown
 
 R10_BOOT_LIMIT = 60.0
@@ -14,26 +14,48 @@ SLOW_BOOT_SHARE = 0.75
 R12_EXIT_LIMIT = 30.0
 
 
-def _loopback(address: str) -> bool:
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return False
+        return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
+        return ip.ipv4_mapped
+    return ip
 
 
-def describe(listeners: Sequence[Listener]) -> str:
-    """``0.0.0.0:8000 (pid 12, gunicorn)`` for each listener, joined."""
-    return ", ".join(lst.describe() for lst in listeners)
+def _loopback(address: str) -> bool:
+    ip = _ip(address)
+    return ip is not None and ip.is_loopback
+
+
+def _takes_ipv4(listener: Listener) -> bool:
+    """Whether a router connecting over IPv4 to the dyno's own address reaches the socket."""
+    if listener.address == ANY_V6:
+        return listener.v6only is not True  # unknown counts as dual-stack: no warning on a guess
+    ip = _ip(listener.address)
+    return ip is not None and ip.version == 4 and not ip.is_loopback
 
 
 def wrong_port(label: str, port: int, listeners: Sequence[Listener]) -> str:
-    """The app listens, but elsewhere than $PORT."""
+    """The app listens, but elsewhere than $PORT (only the other ports are named)."""
+    elsewhere = [lst for lst in listeners if lst.port != port]
     return (
-        f"{label} listens on {describe(listeners)} but not on $PORT ({port}):"
+        f"{label} listens on {describe(elsewhere)} but not on $PORT ({port}):"
         " the app must bind the port given in $PORT, not a fixed one"
+    )
+
+
+def wrong_address(label: str, target: Target, on_port: Sequence[Listener]) -> str:
+    """The app listens on $PORT, but not at the address the check was told to connect to."""
+    shown = endpoint(target.address, target.port)
+    host = target.host if target.host == target.address else f"{target.host} ({target.address})"
+    if not target.explicit:
+        return f"{label} listens on $PORT at {endpoints(on_port)}, but refused a connection there"
+    return (
+        f"RELEASE_CHECK_HOST is {host}, but {label} listens on $PORT only at"
+        f" {endpoints(on_port)}, which does not take connections to {shown}: unset"
+        " RELEASE_CHECK_HOST to connect where the app listens, or bind the app to that address"
     )
 
 
@@ -42,9 +64,24 @@ def loopback_only(label: str, serving: Sequence[Listener]) -> str | None:
     if not serving or not all(_loopback(lst.address) for lst in serving):
         return None
     return (
-        f"{label} listens only on {', '.join(f'{s.address}:{s.port}' for s in serving)}:"
+        f"{label} listens only on {endpoints(serving)}:"
         " Heroku's router cannot reach a loopback address; bind 0.0.0.0 (or :: on"
         " Fir-generation apps)"
+    )
+
+
+def ipv6_only(label: str, serving: Sequence[Listener]) -> str | None:
+    """Only IPv6 reaches the app from outside: Fir's router can, Cedar's (over IPv4) cannot."""
+    if all(_loopback(lst.address) for lst in serving) or any(map(_takes_ipv4, serving)):
+        return None
+    v6only = " (IPv6-only: IPV6_V6ONLY is set, as asyncio servers do)" if any(
+        lst.address == ANY_V6 for lst in serving) else ""
+    return (
+        f"{label} listens on $PORT at {endpoints(serving)}{v6only}, which only IPv6 reaches:"
+        " Heroku's Cedar-generation router connects to dynos over IPv4 and would get no answer,"
+        " while Fir-generation dynos must bind [::]:$PORT (IPv6). To serve both, listen on a"
+        " dual-stack :: socket (gunicorn or hypercorn --bind [::]:$PORT; uvicorn as a"
+        " gunicorn worker)"
     )
 
 

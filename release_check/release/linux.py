@@ -48,19 +48,26 @@ _TCP_LISTEN = 10
 _HEADER = struct.Struct("=LHHLL")  # struct nlmsghdr
 _REQUEST = struct.Struct("=BBBBL48x")  # struct inet_diag_req_v2, socket id left zero
 _MESSAGE = struct.Struct("=BBBB2s2s16s16s12xLLLLL")  # struct inet_diag_msg
+_ATTRIBUTE = struct.Struct("=HH")  # struct rtattr, after the message
+_INET_DIAG_SKV6ONLY = 11
+
+# address, port, and whether an IPv6 socket is IPv6-only (None where the kernel did not say)
+ListeningSocket = tuple[str, int, bool | None]
 
 
-def listening_sockets() -> dict[int, tuple[str, int]] | None:
-    """Socket inode -> (address, port) of every TCP socket in LISTEN, or None if unavailable.
+def listening_sockets() -> dict[int, ListeningSocket] | None:
+    """Socket inode -> (address, port, v6only) of every TCP socket in LISTEN, or None.
 
     One netlink sock_diag query (what ``ss -lt`` does) costs far less than psutil reading
     /proc/net/tcp and tcp6 once per process; None sends callers to the portable psutil way.
+    The kernel reports IPV6_V6ONLY of a listening IPv6 socket (INET_DIAG_SKV6ONLY): asyncio
+    servers set it on ``::``, which then refuses IPv4.
     """
     if not sys.platform.startswith("linux"):
         return None
     try:
         with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_SOCK_DIAG) as sock:
-            found: dict[int, tuple[str, int]] = {}
+            found: dict[int, ListeningSocket] = {}
             for family in (socket.AF_INET, socket.AF_INET6):
                 found.update(_dump_listeners(sock, family))
             return found
@@ -68,12 +75,12 @@ def listening_sockets() -> dict[int, tuple[str, int]] | None:
         return None
 
 
-def _dump_listeners(sock: socket.socket, family: int) -> dict[int, tuple[str, int]]:
+def _dump_listeners(sock: socket.socket, family: int) -> dict[int, ListeningSocket]:
     body = _REQUEST.pack(family, socket.IPPROTO_TCP, 0, 0, 1 << _TCP_LISTEN)
     header = _HEADER.pack(_HEADER.size + len(body), _SOCK_DIAG_BY_FAMILY,
                           _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0)
     sock.sendall(header + body)
-    found: dict[int, tuple[str, int]] = {}
+    found: dict[int, ListeningSocket] = {}
     while True:
         data = sock.recv(65536)
         offset = 0
@@ -83,17 +90,31 @@ def _dump_listeners(sock: socket.socket, family: int) -> dict[int, tuple[str, in
                 return found
             if kind == _NLMSG_ERROR or length < _HEADER.size:
                 raise ValueError("sock_diag refused the query")
-            found.update([_listener(data, offset + _HEADER.size)])
+            found.update([_listener(data[offset + _HEADER.size:offset + length])])
             offset += (length + 3) & ~3
         if not data:
             return found
 
 
-def _listener(data: bytes, offset: int) -> tuple[int, tuple[str, int]]:
-    family, _, _, _, sport, _, src, _, _, _, _, _, inode = _MESSAGE.unpack_from(data, offset)
+def _listener(message: bytes) -> tuple[int, ListeningSocket]:
+    family, _, _, _, sport, _, src, _, _, _, _, _, inode = _MESSAGE.unpack_from(message)
     size = 4 if family == socket.AF_INET else 16
     address = socket.inet_ntop(family, src[:size])
-    return inode, (address, int.from_bytes(sport, "big"))
+    v6only = _v6only(message) if family == socket.AF_INET6 else False
+    return inode, (address, int.from_bytes(sport, "big"), v6only)
+
+
+def _v6only(message: bytes) -> bool | None:
+    """The INET_DIAG_SKV6ONLY attribute among those after the message, if the kernel sent it."""
+    offset = _MESSAGE.size
+    while offset + _ATTRIBUTE.size <= len(message):
+        length, kind = _ATTRIBUTE.unpack_from(message, offset)
+        if length < _ATTRIBUTE.size:
+            return None
+        if kind == _INET_DIAG_SKV6ONLY and length > _ATTRIBUTE.size:
+            return bool(message[offset + _ATTRIBUTE.size])
+        offset += (length + 3) & ~3
+    return None
 
 
 def socket_inodes(pid: int) -> set[int] | None:

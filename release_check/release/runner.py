@@ -24,13 +24,22 @@ from release_check.errors import Interrupted, LoopbackOnly, NotHealthy, OverMemo
 from release_check.release import diagnose
 from release_check.release.app import App
 from release_check.release.boot import (
+    Listening,
     confirm_owner,
     ensure_alive,
+    ensure_alone,
     stay_up,
     wait_listening,
     watchful_sleep,
 )
-from release_check.release.ports import Target, accepts, held_by, local_target
+from release_check.release.ports import (
+    Target,
+    answering,
+    bracketed,
+    held_by,
+    local_target,
+    probes,
+)
 from release_check.release.record import Record
 from release_check.release.tree import TreeWatcher, stop_tree
 from release_check.signals import SignalGuard
@@ -41,20 +50,21 @@ if TYPE_CHECKING:
 _PUMP_DRAIN = 1.0
 
 
-def boot_command(config: Config) -> tuple[str, str]:
-    """The command to boot and where it came from (never echoing a variable's value)."""
+def boot_command(config: Config) -> tuple[str, str, list[str]]:
+    """The command to boot, where it came from (never echoing a variable's value), warnings."""
     if config.web_command is not None:
-        return config.web_command, config.web_command_source
-    command = command_for(config.procfile, config.process_type)
-    return command, f"{config.procfile} ({config.process_type}: {command})"
+        return config.web_command, config.web_command_source, []
+    command, warnings = command_for(config.procfile, config.process_type)
+    return command, f"{config.procfile} ({config.process_type}: {command})", warnings
 
 
 def target_for(config: Config) -> Target:
     """Where the app must listen; fail at once if something already does."""
     target = local_target(config.host, config.port)
-    if accepts(target, 1.0):
+    busy = answering(probes(target), 1.0)
+    if busy:
         raise PortInUse(
-            f"port {target.port} on {target.address} is already in use by {held_by(target)}"
+            f"port {busy.port} on {bracketed(busy.address)} is already in use by {held_by(busy)}"
             " before the app started; a server that is not the app would answer the check"
         )
     return target
@@ -65,7 +75,8 @@ def run(
     environ: Mapping[str, str] = os.environ,
 ) -> None:
     """Run the check; return on a pass, raise a CheckFailed (or UsageError) otherwise."""
-    command, source = boot_command(config)
+    command, source, notes = boot_command(config)
+    record.warnings += notes
     env = app_environment(environ, config.env_file)
     target = target_for(config)
     record.port = target.port
@@ -75,8 +86,9 @@ def run(
     watcher = TreeWatcher(app, target)
     watcher.start()
     try:
-        _boot(app, target, config, record, watcher)
+        target = _boot(app, target, config, record, watcher)
         _probe(app, target, config, warmup.client(), record)
+        ensure_alone(app, target)
         stay_up(app, config.uptime)
         record.uptime_s = config.uptime
     finally:
@@ -92,18 +104,22 @@ def run(
 
 def _boot(
     app: App, target: Target, config: Config, record: Record, watcher: TreeWatcher
-) -> None:
-    """Wait for the socket, make sure it is the app's, and judge how it was bound."""
-    while not record.listeners:
+) -> Target:
+    """Wait for the socket, make sure it is the app's, judge how it was bound; say where."""
+    listening: Listening | None = None
+    while listening is None:
         wait_listening(app, target, app.started + config.timeout, watcher,
                        config.wrong_port_grace)
         record.listening_s = app.elapsed()
-        record.listeners = confirm_owner(app, target)
+        listening = confirm_owner(app, target)
+    record.listeners = listening.listeners
     loopback = diagnose.loopback_only(app.label, record.listeners)
     if loopback and config.strict_bind:
         raise LoopbackOnly(loopback)
+    ipv6 = diagnose.ipv6_only(app.label, record.listeners)
     slow = diagnose.slow_boot(app.label, record.listening_s or 0.0)
-    record.warnings += [w for w in (loopback, slow) if w]
+    record.warnings += [w for w in (loopback, ipv6, slow) if w]
+    return listening.target
 
 
 def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record) -> None:
