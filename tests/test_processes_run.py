@@ -68,7 +68,9 @@ def alive(pids: list[int]) -> list[int]:
 def test_worker_crash_at_boot_fails_naming_it_and_its_last_lines(release_check: RunCheck,
                                                                  tmp_path: Path) -> None:
     """Web healthy, worker crashing at boot: FAILED names the worker, its code and last lines."""
-    procfile(tmp_path, worker=("--boot-delay", "1.5", "--import-error"))
+    marker = tmp_path / "web-was-checked"
+    procfile(tmp_path, web=("--request-marker", str(marker)),
+             worker=("--wait-for", str(marker), "--boot-delay", "0.2", "--import-error"))
     report = tmp_path / "report.json"
     result = release_check("--report", str(report), env=_env(processes="web,worker"))
     assert result.code == 1, result.out
@@ -81,6 +83,16 @@ def test_worker_crash_at_boot_fails_naming_it_and_its_last_lines(release_check: 
     processes = _report(report)["processes"]
     assert processes["web"]["ready_s"] is not None  # web had passed its check
     assert (processes["worker"]["passed"], processes["worker"]["exit_code"]) == (False, 1)
+
+
+def test_worker_crash_ends_the_run_while_web_is_still_booting(release_check: RunCheck,
+                                                              tmp_path: Path) -> None:
+    """A worker crash is seen at once, not after web's 30 s deadline runs out."""
+    procfile(tmp_path, web=("--never-bind",), worker=("--import-error",))
+    result = release_check(env=_env(processes="web,worker", timeout="30"))
+    assert result.code == 1, result.out
+    assert "FAILED: worker exited with code 1 before it was ready" in result.verdict
+    assert result.seconds < 15
 
 
 def test_worker_with_ready_regex_passes_as_soon_as_the_line_is_printed(

@@ -38,20 +38,25 @@ _CONNECT_TIMEOUT = 1.0
 
 
 def ensure_alive(app: App, phase: str) -> None:
-    """Raise AppExited if the app's root process has exited."""
+    """Raise AppExited if the app's root process has exited (ProcessFailed for one beside it)."""
     code = app.exit_code()
     if code is not None:
         raise AppExited(f"{app.label} {describe_exit(code)} {phase} (after {app.elapsed():.2f}s)")
+    app.check_beside()
 
 
 def watchful_sleep(app: App, stop: threading.Event | None = None) -> Callable[[float], None]:
-    """A sleep that ends as soon as the app exits (or ``stop`` is set): no crash slept through."""
+    """A sleep that ends as soon as the app exits (or ``stop`` is set): no crash slept through.
+
+    A failure of a process beside the app is raised from it (``App.check_beside``).
+    """
 
     def sleep(seconds: float) -> None:
         wake = time.monotonic() + seconds
         while app.exit_code() is None and (left := wake - time.monotonic()) > 0:
             if stop is not None and stop.is_set():
                 return
+            app.check_beside()
             app.wakeup.wait(min(left, POLL_INTERVAL), output=False)
 
     return sleep

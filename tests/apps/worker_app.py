@@ -22,6 +22,7 @@ def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser()
     p.add_argument("--name", default="celery")
     p.add_argument("--boot-delay", type=float, default=0.0, help="before importing the tasks")
+    p.add_argument("--wait-for", type=Path, help="before importing the tasks, until it exists")
     p.add_argument("--ready-after", type=float, default=0.2, help="seconds before the ready line")
     p.add_argument("--never-ready", action="store_true", help="retry the broker forever")
     p.add_argument("--import-error", action="store_true", help="crash at boot with a traceback")
@@ -51,6 +52,8 @@ def boot(args: argparse.Namespace) -> None:
     if "PORT" in os.environ:
         say(f"unexpected PORT={os.environ['PORT']}")
     time.sleep(args.boot_delay)
+    while args.wait_for is not None and not args.wait_for.exists():
+        time.sleep(0.01)
     if args.import_error:
         say("Traceback (most recent call last):")
         say("ModuleNotFoundError: No module named 'app.tasks'")
