@@ -95,6 +95,18 @@ def test_worker_crash_ends_the_run_while_web_is_still_booting(release_check: Run
     assert result.seconds < 15
 
 
+def test_worker_crash_in_webs_uptime_window_is_seen_at_once(release_check: RunCheck,
+                                                            tmp_path: Path) -> None:
+    """A worker dying while web sits out a 30 s uptime window ends the run there and then."""
+    procfile(tmp_path, worker=("--ready-after", "0", "--exit-after-ready", "1",
+                               "--exit-delay", "1"))
+    result = release_check(env=_env(processes="web,worker", uptime="30",
+                                    ready_worker=CELERY_READY))
+    assert result.code == 1, result.out
+    assert "FAILED: worker exited with code 1 after it was ready" in result.verdict
+    assert result.seconds < 20
+
+
 def test_worker_with_ready_regex_passes_as_soon_as_the_line_is_printed(
     release_check: RunCheck, tmp_path: Path
 ) -> None:
