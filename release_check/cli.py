@@ -29,6 +29,7 @@ from release_check.errors import (
     EXIT_FAILED,
     EXIT_PASSED,
     CheckFailed,
+    CrashLooping,
     Interrupted,
     ProcessFailed,
     ReleaseCheckError,
@@ -150,10 +151,15 @@ def _report_failure(error: CheckFailed, record: Record, console: Console) -> Non
 
     Under --quiet the app's last lines come first too, since they were not relayed; so do a
     failed process's other than web, whatever the verbosity, since its lines were relayed
-    among the other processes'.
+    among the other processes'. A crash loop shows the lines from when it was seen whatever
+    the verbosity: the relay has moved on to the teardown's lines by the time of the verdict.
     """
     whose = error.process if isinstance(error, ProcessFailed) else None
-    if not isinstance(error, Interrupted):
+    if isinstance(error, CrashLooping):
+        console.always("the app's output when the crash loop was seen:")
+        for line in error.tail:
+            console.always(line)
+    elif not isinstance(error, Interrupted):
         relayed = console.verbosity != QUIET and whose is None
         for line in tail_report(record.tail_of(whose), relayed=relayed, whose=whose or "the app"):
             console.always(line)

@@ -13,6 +13,7 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── WrongAddress         the app listens on $PORT, but not at RELEASE_CHECK_HOST
         ├── LoopbackOnly         the app listens only on loopback (with strict bind)
         ├── AppExited            the app exited before it passed, or in the uptime window
+        ├── CrashLooping         the app's workers keep dying and being respawned
         ├── NotHealthy           the deadline passed; carries the last outcome
         ├── OverMemory           the app tree's peak memory exceeded the limit
         ├── ProcessFailed        a process beside web crashed, never got ready, or overran
@@ -103,6 +104,18 @@ class ProcessFailed(CheckFailed):
 
 class AppExited(CheckFailed):
     """The app exited before a passing response (or during the check)."""
+
+
+class CrashLooping(CheckFailed):
+    """The app's worker processes keep exiting before it passed; its server respawns them.
+
+    ``tail`` holds the lines that show the app's output when the loop was seen (escaped, ready
+    to print), before the teardown's own.
+    """
+
+    def __init__(self, message: str, tail: Sequence[str]) -> None:
+        super().__init__(message)
+        self.tail = list(tail)
 
 
 class NotHealthy(CheckFailed):

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
 import pytest
 
-from release_check.checking.attempt import Outcome
-from release_check.checking.retry import poll_until_passing
+from release_check.checking.attempt import Outcome, OutcomeKind
+from release_check.checking.parallel import check_all
+from release_check.checking.retry import Pacing, poll_until_passing
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 from tests.fakes import FakeClock
 
 EXPECTED = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
 GOOD = Outcome("response", 0.01, status=200, body="OKAY")
 WARMING = Outcome("response", 0.01, status=503, body="starting")
+BROKEN = Outcome("response", 0.01, status=500, body="Server Error (500)")
+SETTLE = Pacing(settle=3.0)
 
 
 def test_retries_until_a_response_passes() -> None:
@@ -61,3 +68,115 @@ def test_an_exception_from_the_attempt_stops_at_once() -> None:
     with pytest.raises(RuntimeError, match="app exited"):
         poll_until_passing(attempt, EXPECTED, 10.0, 5.0, sleep=fake.sleep, clock=fake.clock)
     assert len(calls) == 1
+
+
+def _poll(answers: list[Outcome], fake: FakeClock, deadline: float = 60.0,
+          pacing: Pacing = SETTLE) -> tuple[int, float | None, Outcome]:
+    """Poll ``answers`` in a cycle; return the attempt count, settled_s and last outcome."""
+    count = iter(range(10**6))
+
+    def attempt(_timeout: float) -> Outcome:
+        return answers[next(count) % len(answers)]
+
+    polled = poll_until_passing(attempt, EXPECTED, deadline, 5.0, sleep=fake.sleep,
+                                clock=fake.clock, pacing=pacing)
+    return polled.attempts, polled.settled_s, polled.last
+
+
+def test_the_same_failing_answer_ends_the_polling_after_the_settle_time() -> None:
+    """A 500 unchanged for the settle time ends the polling then, not at the deadline."""
+    fake = FakeClock()
+    _, settled, last = _poll([BROKEN], fake)
+    assert last == BROKEN
+    assert settled is not None
+    assert 3.0 <= settled < 3.6
+    assert 3.0 <= fake.now < 3.6
+
+
+@pytest.mark.parametrize("status", [425, 429, 502, 503, 504])
+def test_not_ready_statuses_are_retried_until_the_deadline(status: int) -> None:
+    """An unchanging 502, 503, 504, 429 or 425 means "not ready yet": polled to the deadline."""
+    fake = FakeClock()
+    _, settled, _ = _poll([Outcome("response", 0.0, status=status, body="wait")], fake, 20.0)
+    assert settled is None
+    assert fake.now == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize("kind", ["refused", "timeout", "connect-error", "error"])
+def test_no_answer_is_retried_until_the_deadline(kind: OutcomeKind) -> None:
+    """Refused, timed out, reset or garbled: no answer yet is never a settled failure."""
+    fake = FakeClock()
+    _, settled, _ = _poll([Outcome(kind, 0.0, detail="Connection reset by peer")], fake, 20.0)
+    assert settled is None
+    assert fake.now == pytest.approx(20.0)
+
+
+def test_a_right_status_with_the_wrong_body_settles() -> None:
+    """200 with the wrong body, unchanged, is a settled failure too."""
+    fake = FakeClock()
+    _, settled, _ = _poll([Outcome("response", 0.0, status=200, body="<html>home</html>")], fake)
+    assert settled is not None
+    assert fake.now < 3.6
+
+
+def test_a_changing_failure_does_not_settle() -> None:
+    """"The same" is status and body: a 500 whose body changes every time waits for the deadline."""
+    fake = FakeClock()
+    other = Outcome("response", 0.0, status=500, body="Server Error (500) at 12:00:01")
+    _, settled, _ = _poll([BROKEN, other], fake, 20.0)
+    assert settled is None
+    assert fake.now == pytest.approx(20.0)
+
+
+def test_a_not_ready_answer_between_failures_starts_the_count_again() -> None:
+    """500, then 503, then 500 again: the settle time counts from the last change."""
+    fake = FakeClock()
+    answers = iter([BROKEN] * 5 + [WARMING] * 40)
+
+    def attempt(_timeout: float) -> Outcome:
+        return next(answers, BROKEN)
+
+    polled = poll_until_passing(attempt, EXPECTED, 60.0, 5.0, sleep=fake.sleep, clock=fake.clock,
+                                pacing=SETTLE)
+    assert polled.settled_s is not None
+    assert polled.attempts > 45
+    assert fake.now > 10.0
+
+
+def test_a_500_that_turns_into_200_before_the_settle_time_passes() -> None:
+    """An app that answers 500 for a moment and then OKAY passes."""
+    fake = FakeClock()
+    answers = iter([BROKEN] * 6)
+
+    def attempt(_timeout: float) -> Outcome:
+        return next(answers, GOOD)
+
+    polled = poll_until_passing(attempt, EXPECTED, 60.0, 5.0, sleep=fake.sleep, clock=fake.clock,
+                                pacing=SETTLE)
+    assert polled.last == GOOD
+    assert polled.settled_s is None
+
+
+def test_without_a_settle_time_a_failure_is_polled_until_the_deadline() -> None:
+    """No settle time (probe, watch): the same 500 is retried until the deadline."""
+    fake = FakeClock()
+    _, settled, _ = _poll([BROKEN], fake, 20.0, Pacing())
+    assert settled is None
+    assert fake.now == pytest.approx(20.0)
+
+
+def test_a_settled_check_stops_the_others() -> None:
+    """Once one check has settled on a failure the verdict is known: a warming-up one stops too."""
+    health = Expectation("/health_check", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
+    version = Expectation("/version", StatusMatch.parse(200), BodyMatch("exact", "OKAY"))
+    answers = {health: BROKEN, version: WARMING}
+
+    def attempt_for(expected: Expectation, _stop: threading.Event) -> Callable[[float], Outcome]:
+        return lambda _timeout: answers[expected]
+
+    started = time.monotonic()
+    results = check_all([health, version], attempt_for, started + 30.0, 5.0,
+                        lambda _stop: time.sleep, settle=0.3)
+    assert time.monotonic() - started < 10.0
+    assert [r.polled.settled_s is not None for r in results] == [True, False]
+    assert [r.polled.last for r in results] == [BROKEN, WARMING]

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 
 from release_check.checking.attempt import Expectation, Outcome
-from release_check.checking.retry import poll_until_passing
+from release_check.checking.retry import Pacing, poll_until_passing
 from release_check.config.expectations import BodyMatch, StatusMatch
 from release_check.release.ports import local_target
 from tests.conftest import FIXTURE_APP, RunCheck, clean_env, interrupt_when
@@ -178,7 +178,7 @@ def test_help_explains_the_subcommand(release_check: RunCheck) -> None:
 
 
 def test_fixed_interval_waits_that_long_without_passing_the_deadline() -> None:
-    """poll_until_passing(interval=...) sleeps exactly the interval, clipped at the deadline."""
+    """poll_until_passing with a fixed interval sleeps exactly that, clipped at the deadline."""
     now = [0.0]
     sleeps: list[float] = []
 
@@ -188,7 +188,7 @@ def test_fixed_interval_waits_that_long_without_passing_the_deadline() -> None:
 
     warming = Outcome("response", 0.0, status=503, body="starting")
     polled = poll_until_passing(lambda _t: warming, OKAY, 2.5, 1.0,
-                                sleep=sleep, clock=lambda: now[0], interval=1.0)
+                                sleep=sleep, clock=lambda: now[0], pacing=Pacing(interval=1.0))
     assert sleeps == [1.0, 1.0, 0.5]
     assert polled.attempts == 4
 

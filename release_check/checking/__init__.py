@@ -7,7 +7,7 @@ the command line and the wait for the socket never pay for them.
 from release_check.checking.attempt import BODY_LIMIT, Outcome, client, explain, fetch, passes
 from release_check.checking.headers import request_headers
 from release_check.checking.parallel import Attempt, CheckResult, Stopped, check_all
-from release_check.checking.retry import Polled, poll_until_passing
+from release_check.checking.retry import Pacing, Polled, poll_until_passing
 from release_check.checking.warmup import HttpWarmup
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "CheckResult",
     "HttpWarmup",
     "Outcome",
+    "Pacing",
     "Polled",
     "Stopped",
     "check_all",

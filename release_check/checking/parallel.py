@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from release_check.checking.attempt import Outcome, passes
-from release_check.checking.retry import Polled, poll_until_passing
+from release_check.checking.retry import Pacing, Polled, poll_until_passing
 from release_check.config import Expectation
 
 Attempt = Callable[[float], Outcome]
@@ -36,13 +36,23 @@ def check_all(
     deadline: float,
     request_timeout: float,
     sleep_for: Callable[[threading.Event], Callable[[float], None]],
+    *,
+    settle: float | None = None,
 ) -> list[CheckResult]:
-    """Poll every check until it passes or the deadline; an exception from one ends them all."""
+    """Poll every check until it passes, settles on a failure, or the deadline.
+
+    Each check settles on its own; once one has settled on a failure the verdict is known,
+    so the others stop retrying too. An exception from one ends them all.
+    """
     stop = threading.Event()
+    decided = threading.Event()
 
     def one(expected: Expectation) -> CheckResult:
         polled = poll_until_passing(attempt_for(expected, stop), expected, deadline,
-                                    request_timeout, sleep=sleep_for(stop))
+                                    request_timeout, sleep=sleep_for(stop),
+                                    pacing=Pacing(settle=settle, abandon=decided.is_set))
+        if polled.settled_s is not None:
+            decided.set()
         return CheckResult(expected, polled)
 
     if len(expectations) == 1:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from release_check.checking.attempt import Expectation, Outcome, passes
+from release_check.checking.settle import Settling
 
 if TYPE_CHECKING:
     from tenacity import RetryCallState
@@ -17,10 +18,34 @@ _MIN_ATTEMPT = 0.05  # the last attempt before the deadline still gets a moment 
 
 @dataclass(frozen=True)
 class Polled:
-    """The last outcome and how many attempts it took."""
+    """The last outcome, how many attempts it took, and whether it ended settled.
+
+    ``settled_s`` is how long the same failing answer had come back when polling stopped
+    for that reason before the deadline; None otherwise.
+    """
 
     last: Outcome
     attempts: int
+    settled_s: float | None = None
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How often a check is retried, and what ends it before the deadline.
+
+    ``interval``: wait this long between attempts instead of backing off from 20 ms to 0.5 s.
+    ``settle``: stop once the same failing answer (not a "not ready yet" one, see
+    settle.not_ready) has come back for this many seconds. ``abandon``: stop once it returns
+    True (another check has already decided the verdict).
+    """
+
+    interval: float | None = None
+    settle: float | None = None
+    abandon: Callable[[], bool] = _never
 
 
 def poll_until_passing(
@@ -31,32 +56,36 @@ def poll_until_passing(
     *,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-    interval: float | None = None,
+    pacing: Pacing = Pacing(),
 ) -> Polled:
     """Call ``attempt(timeout)`` until an outcome passes or ``clock()`` reaches ``deadline``.
 
     ``attempt`` may raise (the app exited): that ends the polling at once, unretried.
-    Waits grow from 20 ms to 0.5 s (or are ``interval`` seconds each, when given) and never
-    overshoot the deadline.
+    ``pacing`` may end it earlier. Waits never overshoot the deadline.
     """
     # Imported here: the runner loads tenacity in the background while the app boots.
     from tenacity import Retrying, retry_if_result, wait_exponential, wait_fixed  # noqa: PLC0415
 
-    backoff = (wait_exponential(multiplier=0.02, min=0.02, max=0.5) if interval is None
-               else wait_fixed(interval))
+    backoff = (wait_exponential(multiplier=0.02, min=0.02, max=0.5) if pacing.interval is None
+               else wait_fixed(pacing.interval))
 
     def wait(state: RetryCallState) -> float:
         return max(0.0, min(backoff(state), deadline - clock()))
 
+    settling = Settling(pacing.settle, clock)
+
     def timed_attempt() -> Outcome:
-        return attempt(min(request_timeout, max(deadline - clock(), _MIN_ATTEMPT)))
+        outcome = attempt(min(request_timeout, max(deadline - clock(), _MIN_ATTEMPT)))
+        settling.observe(outcome, failing=not passes(outcome, expected))
+        return outcome
 
     retrying = Retrying(
         retry=retry_if_result(lambda outcome: not passes(outcome, expected)),
-        stop=lambda _state: clock() >= deadline,
+        stop=lambda _state: (clock() >= deadline or settling.unchanged_for() is not None
+                             or pacing.abandon()),
         wait=wait,
         sleep=sleep,
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
     )
     last: Outcome = retrying(timed_attempt)
-    return Polled(last, int(retrying.statistics["attempt_number"]))
+    return Polled(last, int(retrying.statistics["attempt_number"]), settling.unchanged_for())

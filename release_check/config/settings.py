@@ -59,6 +59,7 @@ class Config:
     checks: tuple[Expectation, ...] = ()
     timeout: float = 60.0
     request_timeout: float = 5.0
+    settle: float = 5.0
     shutdown_grace: float = 10.0
     env_file: Path | None = None
     uptime: float = 1.0
@@ -265,6 +266,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("timeout", _seconds, "seconds from spawn until a passing response (default: 60)",
             "SECONDS"),
     Setting("request_timeout", _seconds, "seconds per HTTP attempt (default: 5)", "SECONDS"),
+    Setting("settle", _seconds, "fail once a failing answer other than 502, 503, 504, 429 or 425"
+            " has come back unchanged this long, not at the timeout (default: 5)", "SECONDS"),
     Setting("shutdown_grace", _seconds,
             "seconds between SIGTERM and SIGKILL at teardown (default: 10)", "SECONDS"),
     Setting("env_file", _file,

@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from release_check.argparsing import Parser
-from release_check.checking import Outcome, explain, fetch, passes, poll_until_passing
+from release_check.checking import Outcome, Pacing, explain, fetch, passes, poll_until_passing
 from release_check.console import Console
 from release_check.errors import CheckFailed, Interrupted
 from release_check.live.target import (
@@ -79,6 +79,6 @@ def _poll(target: LiveTarget, deadline: float, interval: float | None) -> tuple[
             target.expected,
             deadline,
             target.request_timeout,
-            interval=interval,
+            pacing=Pacing(interval=interval),
         )
     return polled.last, polled.attempts

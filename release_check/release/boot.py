@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from release_check.errors import (
     AppExited,
     CheckFailed,
+    CrashLooping,
     ForeignListener,
     NotHealthy,
     WrongAddress,
@@ -30,18 +31,27 @@ from release_check.release.ports import (
     probes,
     serving,
 )
+from release_check.release.tail import tail_report
 from release_check.release.tree import TreeWatcher, tree_of
 from release_check.text import describe_exit
 
 POLL_INTERVAL = 0.02  # the socket is probed at least this often; exits and output wake sooner
 _CONNECT_TIMEOUT = 1.0
+_UNNAMED_WAIT = 1.0
 
 
-def ensure_alive(app: App, phase: str) -> None:
-    """Raise AppExited if the app's root process has exited (ProcessFailed for one beside it)."""
+def ensure_alive(app: App, phase: str, watcher: TreeWatcher | None = None) -> None:
+    """Raise AppExited if the app's root process has exited (ProcessFailed for one beside it).
+
+    With ``watcher``, raise CrashLooping too once its workers are seen dying and respawned.
+    """
     code = app.exit_code()
     if code is not None:
         raise AppExited(f"{app.label} {describe_exit(code)} {phase} (after {app.elapsed():.2f}s)")
+    loop = watcher.crash_loop if watcher is not None else None
+    if loop is not None:
+        raise CrashLooping(loop.describe(app.label, app.elapsed(), phase),
+                           tail_report(app.pump.tail(), relayed=False))
     app.check_beside()
 
 
@@ -94,13 +104,14 @@ def wait_listening(
 ) -> None:
     """Return once the target accepts connections; fail at once if the app exits first.
 
-    Fail early too once the app has listened elsewhere, but not on the target, for
-    ``wrong_port_grace`` seconds: it will not move to $PORT by itself. Without an explicit
-    host, any address the app may listen at on $PORT is polled (see ``probes``).
+    Fail as soon as its workers are seen crash-looping, too. Fail early too once the app has
+    listened elsewhere, but not on the target, for ``wrong_port_grace`` seconds: it will not
+    move to $PORT by itself. Without an explicit host, any address the app may listen at on
+    $PORT is polled (see ``probes``).
     """
     phase = f"before listening on port {target.port}"
     while True:
-        ensure_alive(app, phase)
+        ensure_alive(app, phase, watcher)
         if answering(probes(target, watcher.listeners), _CONNECT_TIMEOUT):
             return
         if watcher.elsewhere_for() >= wrong_port_grace:
@@ -122,7 +133,7 @@ def confirm_owner(app: App, target: Target) -> Listening | None:
     mine = serving(listeners, target)
     if mine:
         aimed = aim(target, mine)
-        ensure_alone(app, aimed)
+        ensure_alone(app, aimed, f"before listening on port {target.port}")
         return Listening(aimed, mine)
     ensure_alive(app, f"before listening on port {target.port}")
     answered = answering(probes(target), _CONNECT_TIMEOUT)
@@ -136,19 +147,37 @@ def confirm_owner(app: App, target: Target) -> Listening | None:
     )
 
 
-def ensure_alone(app: App, target: Target) -> None:
+def ensure_alone(app: App, target: Target, phase: str) -> None:
     """Fail if a process outside the app's tree also listens where the check connects.
 
     SO_REUSEPORT lets another server (a stale one, a concurrent CI job) share the port, and
     the kernel then spreads connections between the two: any answer may have been its.
     """
-    foreign = holders(target, lambda: tree_of(app))
+    foreign = _settled_holders(app, target, phase)
     if foreign:
         raise ForeignListener(
             f"{describe(foreign)} also listens on {endpoint(target.address, target.port)},"
             f" outside {app.label}'s process tree (SO_REUSEPORT shares a port): its answers"
             " cannot be told from the app's, and a foreign server is never a pass"
         )
+
+
+def _settled_holders(app: App, target: Target, phase: str) -> list[Listener]:
+    """The foreign sockets on the target, once none of them may be the app's own, exiting.
+
+    A process that is exiting stops showing its files in /proc before its sockets close, so
+    its socket reads as held by no one. Such sockets are looked at again until they are gone,
+    the app has exited (which is then the verdict), or the wait is over; a socket another
+    user holds also reads as held by no one (only root may see whose), and stays.
+    """
+    deadline = time.monotonic() + _UNNAMED_WAIT
+    while True:
+        foreign = holders(target, lambda: tree_of(app))
+        unnamed = foreign and all(listener.pid is None for listener in foreign)
+        if not unnamed or time.monotonic() >= deadline:
+            return foreign
+        app.wakeup.wait(POLL_INTERVAL, output=False)
+        ensure_alive(app, phase)
 
 
 def stay_up(app: App, uptime: float) -> None:

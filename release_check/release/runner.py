@@ -105,8 +105,8 @@ def run(
     try:
         companions.start(others, env, console, target, app)
         target = _boot(app, target, config, record, watcher)
-        _probe(app, target, config, warmup.client(), record)
-        ensure_alone(app, target)
+        _probe(app, target, config, warmup.client(), record, watcher=watcher)
+        ensure_alone(app, target, "right after passing the check")
         stay_up(app, config.uptime)
         record.uptime_s = config.uptime
         companions.wait_ready(lambda phase: ensure_alive(app, phase))
@@ -157,7 +157,8 @@ def _boot(
     return listening.target
 
 
-def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record) -> None:
+def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record,
+           *, watcher: TreeWatcher) -> None:
     """Run every check until all pass; fail with each failing check's last outcome."""
     phase = "before passing the check"
 
@@ -167,7 +168,7 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
         def attempt(timeout: float) -> Outcome:
             if stop.is_set():
                 raise Stopped
-            ensure_alive(app, phase)
+            ensure_alive(app, phase, watcher)
             headers = request_headers(
                 expected, router=config.router_headers, host=config.host_header,
                 common=config.headers,
@@ -177,10 +178,11 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
         return attempt
 
     record.checks = check_all(config.expectations(), attempt_for, app.started + config.timeout,
-                              config.request_timeout, lambda stop: watchful_sleep(app, stop))
+                              config.request_timeout, lambda stop: watchful_sleep(app, stop),
+                              settle=config.settle)
     failed = [result for result in record.checks if not result.passed]
     if failed:
-        ensure_alive(app, phase)
+        ensure_alive(app, phase, watcher)
         raise NotHealthy("; ".join(_failure(result, app) for result in failed))
     record.healthy_s = app.elapsed()
 
@@ -188,9 +190,10 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
 def _failure(result: CheckResult, app: App) -> str:
     polled = result.polled
     hint = diagnose.hint(polled.last)
+    settled = "" if polled.settled_s is None else f", unchanged for {polled.settled_s:.1f}s"
     return (
         f"{explain(polled.last, result.expected)}"
-        f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s)"
+        f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s{settled})"
         + (f"; hint: {hint}" if hint else "")
     )
 

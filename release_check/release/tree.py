@@ -2,6 +2,8 @@
 
 The watcher walks the tree from a thread, every WALK_INTERVAL, for peak memory and the sockets
 it listens on: the wait loop probes a socket every 20 ms at most, and a walk costs far more.
+Between walks it takes cheap snapshots of the tree's pids, to count workers that exit
+(respawn.py).
 
 The teardown follows pytest-xprocess: the tree is snapshotted before anything is signalled, and
 again before SIGKILL, so children forked during the grace are not missed. As gunicorn's arbiter
@@ -22,6 +24,7 @@ from release_check.release.app import App, kill_group
 from release_check.release.linux import reap_adopted_children
 from release_check.release.ports import Listener, Target, listeners_of, serving
 from release_check.release.record import Memory, Shutdown
+from release_check.release.respawn import CrashLoop, ExitCounter, process_name, snapshots
 
 _KILL_WAIT = 5.0
 _FIRST_POLL, _MAX_POLL = 0.001, 0.02  # most trees exit within milliseconds of SIGTERM
@@ -136,14 +139,25 @@ class TreeWatcher:
         self.peak: Memory | None = None
         self.listeners: list[Listener] = []
         self._elsewhere_since: float | None = None
+        self._exits = ExitCounter(app.pid, process_name)
+        self._snapshot, self._tick = snapshots(WALK_INTERVAL)
 
     def start(self) -> None:
         """Begin sampling."""
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(WALK_INTERVAL):
-            self.sample()
+        walk_at = time.monotonic() + WALK_INTERVAL
+        while not self._stop.wait(self._tick):
+            self._exits.observe(self._snapshot(self._app.pid))
+            if time.monotonic() >= walk_at:
+                walk_at = time.monotonic() + WALK_INTERVAL
+                self.sample()
+
+    @property
+    def crash_loop(self) -> CrashLoop | None:
+        """The crash loop of the app's workers, once seen (respawn.py)."""
+        return self._exits.loop
 
     def sample(self) -> None:
         """Walk the tree once now: its memory, and the sockets it listens on."""

@@ -31,6 +31,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--status", type=int, default=200)
     p.add_argument("--body", default="OKAY")
     p.add_argument("--body-env", help="answer with this variable's value")
+    p.add_argument("--healthy-after", type=float,
+                   help="answer --status/--body this long after binding, then 200 OKAY")
     p.add_argument("--hang", action="store_true", help="accept requests, never answer")
     p.add_argument("--spew", type=int, default=0, help="bytes of output before binding")
     p.add_argument("--exit-after", type=float, help="exit 7 this long after binding")
@@ -81,6 +83,14 @@ def refusal(args: argparse.Namespace, path: str, host: str | None) -> tuple[int,
     return None
 
 
+def answer(args: argparse.Namespace) -> tuple[int, bytes]:
+    """The health path's status and body: the flags', or OKAY once --healthy-after passed."""
+    if args.healthy_after is not None and time.time() >= args.healthy_at:
+        return 200, b"OKAY"
+    body = os.environ[args.body_env] if args.body_env else args.body
+    return args.status, body.encode()
+
+
 def handler_for(args: argparse.Namespace) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -92,8 +102,7 @@ def handler_for(args: argparse.Namespace) -> type[BaseHTTPRequestHandler]:
                 args.request_marker.touch()
             if args.hang:
                 time.sleep(3600)
-            body = os.environ[args.body_env] if args.body_env else args.body
-            self.reply(args.status, body.encode())
+            self.reply(*answer(args))
 
         def reply(self, status: int, body: bytes) -> None:
             self.send_response(status)
@@ -113,6 +122,7 @@ def serve(args: argparse.Namespace) -> None:
     port = (args.port or int(os.environ["PORT"])) + args.port_offset
     server_class = IPv6Server if ":" in args.bind else ThreadingHTTPServer
     server = server_class((args.bind, port), handler_for(args))
+    args.healthy_at = time.time() + (args.healthy_after or 0.0)
     if args.listen_stamp is not None:
         args.listen_stamp.write_text(repr(time.time()))
     print(f"listening on {args.bind}:{port}", flush=True)

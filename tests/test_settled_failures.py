@@ -1,0 +1,62 @@
+"""Answers that will not change fail after the settle time; "not ready yet" ones are waited for."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import RunCheck, fixture_env
+
+
+def _checked_for(verdict: str) -> float:
+    """The seconds from spawn the verdict says the last attempt came at."""
+    found = re.search(r"attempts over (\d+\.\d)s", verdict)
+    assert found, verdict
+    return float(found.group(1))
+
+
+def test_a_constant_400_fails_after_the_default_settle_time(release_check: RunCheck) -> None:
+    """A 400 to every attempt fails about 5 s in (the default), not at the 60 s timeout."""
+    result = release_check(env=fixture_env("--status", "400", "--body", "Bad Request (400)",
+                                           timeout="60"))
+    assert result.code == 1
+    assert 'GET /health_check -> 400 "Bad Request (400)", expected 200 "OKAY"' in result.verdict
+    assert re.search(r"unchanged for 5\.\ds\); hint: a Host allow-list", result.verdict)
+    assert 5.0 <= _checked_for(result.verdict) < 15.0
+    assert result.seconds < 30.0
+
+
+def test_a_constant_500_fails_after_the_settle_time_given(release_check: RunCheck) -> None:
+    """RELEASE_CHECK_SETTLE=1: a health view that raises fails about 1 s after it first answers."""
+    result = release_check(env=fixture_env("--status", "500", "--body", "Server Error (500)",
+                                           timeout="60", settle="1"))
+    assert result.code == 1
+    assert '-> 500 "Server Error (500)", expected 200 "OKAY"' in result.verdict
+    assert "unchanged for 1." in result.verdict
+    assert _checked_for(result.verdict) < 10.0
+
+
+def test_a_right_status_with_the_wrong_body_settles(release_check: RunCheck) -> None:
+    """A 200 with the home page instead of OKAY, unchanged, fails after the settle time too."""
+    result = release_check("--settle", "1", env=fixture_env("--body", "<html>home</html>",
+                                                            timeout="60"))
+    assert result.code == 1
+    assert "unchanged for 1." in result.verdict
+    assert _checked_for(result.verdict) < 10.0
+
+
+def test_a_constant_503_is_retried_until_the_deadline(release_check: RunCheck) -> None:
+    """A 503 means warming up: retried until the timeout, however short the settle time."""
+    result = release_check(env=fixture_env("--status", "503", "--body", "warming up",
+                                           timeout="4", settle="1"))
+    assert result.code == 1
+    assert '-> 503 "warming up"' in result.verdict
+    assert "unchanged" not in result.verdict
+    assert _checked_for(result.verdict) >= 3.9
+
+
+def test_a_500_that_turns_into_200_before_the_settle_time_passes(release_check: RunCheck) -> None:
+    """An app that answers 500 for 2 s after binding, then OKAY, passes with the default settle."""
+    result = release_check(env=fixture_env("--status", "500", "--healthy-after", "2",
+                                           timeout="30"))
+    assert result.code == 0, result.out
+    assert 'PASSED GET /health_check -> 200 "OKAY"' in result.verdict
