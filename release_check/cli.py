@@ -32,6 +32,7 @@ from release_check.errors import (
     CheckFailed,
     CrashLooping,
     Interrupted,
+    ProcessFailed,
     ReleaseCheckError,
     SettingError,
     UsageError,
@@ -128,7 +129,12 @@ def _passed_line(record: Record) -> str:
         details.append(f"peak {record.peak.megabytes:.1f} MB {record.peak.kind.upper()}")
     if record.shutdown:
         details.append(f"stopped in {record.shutdown.seconds:.2f}s")
-    return f"PASSED {_what_passed(record)} in {record.healthy_s or 0:.2f}s ({', '.join(details)})"
+    web = f"PASSED {_what_passed(record)} in {record.healthy_s or 0:.2f}s ({', '.join(details)})"
+    if len(record.processes) < 2:
+        return web
+    others = [f"{p.summary} (peak {p.peak.megabytes:.1f} MB {p.peak.kind.upper()})" if p.peak
+              else p.summary for p in record.processes[1:]]
+    return "; ".join([web.replace("PASSED ", f"PASSED {record.processes[0].name} ", 1), *others])
 
 
 def _what_passed(record: Record) -> str:
@@ -152,16 +158,19 @@ def _check_lines(record: Record, console: Console) -> None:
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
     """The verdict, after any error line the app's last lines would hide (release/tail.py).
 
-    Under --quiet the app's last lines come first too, since they were not relayed. A crash loop
-    shows the lines from when it was seen whatever the verbosity: the relay has moved on to the
-    teardown's lines by the time of the verdict.
+    Under --quiet the app's last lines come first too, since they were not relayed; so do a
+    failed process's other than web, whatever the verbosity, since its lines were relayed
+    among the other processes'. A crash loop shows the lines from when it was seen whatever
+    the verbosity: the relay has moved on to the teardown's lines by the time of the verdict.
     """
+    whose = error.process if isinstance(error, ProcessFailed) else None
     if isinstance(error, CrashLooping):
         console.always("the app's output when the crash loop was seen:")
         for line in error.tail:
             console.always(line)
     elif not isinstance(error, Interrupted):
-        for line in tail_report(record.tail, relayed=console.verbosity != QUIET):
+        relayed = console.verbosity != QUIET and whose is None
+        for line in tail_report(record.tail_of(whose), relayed=relayed, whose=whose or "the app"):
             console.always(line)
     _warn_all(record, console)
     _check_lines(record, console)

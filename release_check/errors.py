@@ -18,6 +18,7 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── CrashLooping         the app's workers keep dying and being respawned
         ├── NotHealthy           the deadline passed; carries the last outcome
         ├── OverMemory           the app tree's peak memory exceeded the limit
+        ├── ProcessFailed        a process beside web crashed, never got ready, or overran
         └── Interrupted          the runner got SIGTERM, SIGINT or SIGHUP
 
 ``release_check.cli.main`` is the only place these become messages and exit codes.
@@ -107,6 +108,14 @@ class LoopbackOnly(CheckFailed):
 
 class OverMemory(CheckFailed):
     """The app tree's peak memory exceeded RELEASE_CHECK_MAX_MEMORY_MB."""
+
+
+class ProcessFailed(CheckFailed):
+    """A process beside web failed: crashed, never got ready, or went over its memory budget."""
+
+    def __init__(self, process: str, message: str) -> None:
+        super().__init__(message)
+        self.process = process
 
 
 class AppExited(CheckFailed):

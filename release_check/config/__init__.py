@@ -11,6 +11,7 @@ from release_check.config.expectations import BodyMatch, Expectation, StatusMatc
 from release_check.config.file import PYPROJECT, STANDALONE, FileSettings
 from release_check.config.loading import discover, load, skip_config
 from release_check.config.platforms import find as find_platform
+from release_check.config.processes import ProcessSpec, process_commands, ready_variable
 from release_check.config.procfile import command_for
 from release_check.config.settings import BY_KEY, MAX_SECONDS, SETTINGS, Config, Setting
 
@@ -24,6 +25,7 @@ __all__ = [
     "Config",
     "Expectation",
     "FileSettings",
+    "ProcessSpec",
     "Setting",
     "StatusMatch",
     "app_environment",
@@ -31,5 +33,7 @@ __all__ = [
     "discover",
     "find_platform",
     "load",
+    "process_commands",
+    "ready_variable",
     "skip_config",
 ]

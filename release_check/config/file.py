@@ -21,7 +21,7 @@ TABLE = "[tool.release-check]"
 
 @dataclass(frozen=True)
 class FileSettings:
-    """The file's settings table (keys as written) and its checks, with where they came from.
+    """The file's settings table (keys as written), checks and process tables, and its name.
 
     ``source`` is the file as shown in messages; ``table`` is the table the settings sit in
     when it is not the whole file (``[tool.release-check]`` in pyproject.toml).
@@ -31,6 +31,7 @@ class FileSettings:
     values: Mapping[str, Any] = field(default_factory=dict)
     checks: tuple[Mapping[str, Any], ...] = ()
     table: str = ""
+    process: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -76,7 +77,11 @@ def _settings(path: Path) -> FileSettings | None:
     if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
         where = f"{path}: {prefix} checks" if prefix else f"{path}: checks"
         raise UsageError(f"{where}: must be an array of tables ([[checks]])")
-    return FileSettings(str(path), table, tuple(checks), prefix)
+    process = table.pop("process", {})
+    if not isinstance(process, dict) or not all(isinstance(p, dict) for p in process.values()):
+        where = f"{path}: {prefix} process" if prefix else f"{path}: process"
+        raise UsageError(f"{where}: must be a table of tables ([process.worker])")
+    return FileSettings(str(path), table, tuple(checks), prefix, process)
 
 
 def locate(explicit: Path | None, procfile: Path) -> FileSettings | None:

@@ -15,6 +15,7 @@ from release_check.config.checks import parse_check
 from release_check.config.expectations import Expectation
 from release_check.config.file import FileSettings, locate
 from release_check.config.platforms import Declared, layer
+from release_check.config.processes import process_specs, web_problem
 from release_check.config.settings import BY_FIELD, BY_KEY, SETTINGS, Config, Setting
 from release_check.errors import ConfigError, SettingError
 
@@ -139,14 +140,26 @@ def load(
     chosen.update(text)
     checks, check_problems = _checks(file)
     problems += text_problems + check_problems + _conflicts(_sources(flags, environ, file))
+    values = {setting.field: value for setting, (value, _) in chosen.items()}
+    sources = {setting.field: source for setting, (_, source) in chosen.items()}
+    problems += _processes(values, sources, environ, file)
     if problems:
         raise ConfigError(problems)
-    values = {setting.field: value for setting, (value, _) in chosen.items()}
     if file is not None and "config_file" not in values:
         values["config_file"] = file.path
-    sources = {setting.field: source for setting, (_, source) in chosen.items()}
     config = Config(**values, checks=checks, verbosity=verbosity, sources=sources)
     return layer(config, sources, platform, file.source if file else None)
+
+
+def _processes(
+    values: dict[str, Any], sources: Mapping[str, str], environ: Mapping[str, str],
+    file: FileSettings | None,
+) -> list[str]:
+    """Resolve each non-web process's settings into ``values``; return the problems found."""
+    names, web = values.get("processes", ()), values.get("process_type", "web")
+    tables, source = (file.process, file.source) if file else ({}, "")
+    values["process_specs"], problems = process_specs(tables, source, names, web, environ)
+    return web_problem(names, web, sources.get("processes", "")) + problems
 
 
 def _sources(flags: Mapping[str, str | None], environ: Mapping[str, str],

@@ -74,6 +74,18 @@ def _add(procfile: Procfile, where: str, number: int, match: re.Match[str]) -> N
 
 def command_for(path: Path, process_type: str) -> tuple[str, list[str]]:
     """The command of ``process_type`` in the Procfile at ``path``, and the parse's warnings."""
+    procfile = read(path)
+    if process_type not in procfile.entries:
+        found = ", ".join(sorted(procfile.entries)) or "none"
+        raise ProcfileError(
+            f"{path} has no '{process_type}' entry (entries found: {found});"
+            " set RELEASE_CHECK_PROCESS_TYPE or RELEASE_CHECK_WEB_COMMAND"
+        )
+    return runnable(path, procfile, process_type), procfile.warnings
+
+
+def read(path: Path) -> Procfile:
+    """Every entry of the Procfile at ``path``."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -83,17 +95,15 @@ def command_for(path: Path, process_type: str) -> tuple[str, list[str]]:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ProcfileError(f"cannot read {path}: {error}") from None
-    procfile = parse(text, str(path))
-    if process_type not in procfile.entries:
-        found = ", ".join(sorted(procfile.entries)) or "none"
-        raise ProcfileError(
-            f"{path} has no '{process_type}' entry (entries found: {found});"
-            " set RELEASE_CHECK_PROCESS_TYPE or RELEASE_CHECK_WEB_COMMAND"
-        )
+    return parse(text, str(path))
+
+
+def runnable(path: Path, procfile: Procfile, process_type: str) -> str:
+    """The entry's command, refused if no command line can hold it."""
     command = procfile.entries[process_type]
     if "\0" in command:
         raise ProcfileError(
             f"{path}:{procfile.lines[process_type]}: the '{process_type}' command contains a"
             " NUL byte, which no command line can hold"
         )
-    return command, procfile.warnings
+    return command

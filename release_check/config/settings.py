@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from release_check.config.expectations import (
     toml_shown,
 )
 from release_check.config.platforms import Origin, choice
+from release_check.config.processes import ProcessSpec, parse_names
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"
@@ -43,6 +44,8 @@ class Config:
     web_command: str | None = None
     procfile: Path = Path("Procfile")
     process_type: str = "web"
+    processes: tuple[str, ...] = ()  # empty: the web process alone
+    process_specs: tuple[ProcessSpec, ...] = ()
     host: str | None = None  # None: connect where the app listens
     port: int | None = None
     path: str = "/health_check"
@@ -95,6 +98,12 @@ class Config:
     def expectations(self) -> tuple[Expectation, ...]:
         """The config file's checks, or else the single check of the settings."""
         return self.checks or (self.expectation(self.path),)
+
+    def companions(self) -> tuple[ProcessSpec, ...]:
+        """The processes to boot beside web, in the order named, each with its timeout."""
+        specs = {spec.name: spec for spec in self.process_specs}
+        return tuple(replace(specs[name], timeout=specs[name].timeout or self.timeout)
+                     for name in self.processes if name != self.process_type)
 
 
 def _number(raw: str, unit: str, *, zero_ok: bool = False) -> float:
@@ -263,6 +272,12 @@ def _toml_scalar(setting: Setting, value: object) -> Any:
     return setting.parse(str(value))
 
 
+def _toml_names(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and "," not in v for v in value):
+        raise ValueError(f"expected an array of process types, got {toml_shown(value)}")
+    return parse_names(",".join(value))
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its field on Config, its parser, its help, where it may be given.
@@ -301,6 +316,8 @@ class Setting:
             return _toml_headers(value)
         if self.metavar == "STATUS":
             return StatusMatch.from_toml(value)
+        if self.metavar == "NAMES":
+            return _toml_names(value)
         return _toml_scalar(self, value)
 
 
@@ -313,6 +330,9 @@ SETTINGS: tuple[Setting, ...] = (
             "COMMAND"),
     Setting("procfile", _file, "Procfile to read (default: Procfile)", "PATH"),
     Setting("process_type", _process_type, "Procfile entry to boot (default: web)", "NAME"),
+    Setting("processes", parse_names,
+            "process types to boot and check together, comma-separated; web gets the HTTP"
+            " check (default: web)", "NAMES"),
     Setting("host", _host, "address to connect to (default: where the app listens on $PORT)",
             "HOST"),
     Setting("port", _port, "port passed to the app as PORT (default: a free port)", "PORT"),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from release_check.release.github import in_actions, step_summary, stop_token, workflow_commands
 from release_check.release.junit import write_junit
-from release_check.release.record import MEGABYTE, Memory, Record, Shutdown
+from release_check.release.record import MEGABYTE, Memory, ProcessRecord, Record, Shutdown
 from release_check.release.report import check_writable, document, early_path, report_path, write
 from release_check.release.tail import Tail, tail_report
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MEGABYTE",
     "Memory",
+    "ProcessRecord",
     "Record",
     "Shutdown",
     "Tail",

@@ -6,14 +6,17 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 from release_check.console import Console
 from release_check.release.linux import become_subreaper
 from release_check.release.pump import OutputPump
 from release_check.release.wakeup import Wakeup
+
+if TYPE_CHECKING:
+    from release_check.release.family import Family
 
 
 def _shell() -> str:
@@ -26,7 +29,9 @@ class App:
     """A running app: its root process (in its own session) and its output pump.
 
     ``adopted`` tells whether the runner is a subreaper, so that the app's orphans become
-    the runner's children instead of init's.
+    the runner's children instead of init's. With other process types beside it, ``family``
+    tells which of the runner's descendants are its own, and ``check_beside`` raises once one
+    of the others has failed: every wait on the app calls it, so their crashes end it too.
     """
 
     label: str
@@ -35,13 +40,21 @@ class App:
     wakeup: Wakeup
     started: float
     adopted: bool
+    family: Family | None = None
+    check_beside: Callable[[], None] = lambda: None
 
     @classmethod
     def start(
-        cls, label: str, command: str, port: int, environ: Mapping[str, str], console: Console
+        cls, label: str, command: str, port: int | None, environ: Mapping[str, str],
+        console: Console, *, family: Family | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> App:
-        """Spawn ``command`` under a shell with the runner's environment plus PORT."""
-        env = {**environ, "PORT": str(port)}
+        """Spawn ``command`` under a shell with the runner's environment, PORT only if given.
+
+        ``on_text`` sees each line of its output (a ready regex); ``family`` gets its root.
+        """
+        env = {k: v for k, v in environ.items() if k != "PORT"}
+        env.update({} if port is None else {"PORT": str(port)})
         adopted = become_subreaper()
         started = time.monotonic()
         process = subprocess.Popen(
@@ -52,10 +65,13 @@ class App:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        if family is not None:
+            family.add(process.pid, label)
         wakeup = Wakeup(process.pid)
-        pump = OutputPump(cast(IO[bytes], process.stdout), label, console, wakeup.nudge)
+        pump = OutputPump(cast(IO[bytes], process.stdout), label, console, wakeup.nudge,
+                          on_text)
         pump.start()
-        return cls(label, process, pump, wakeup, started, adopted)
+        return cls(label, process, pump, wakeup, started, adopted, family)
 
     @property
     def pid(self) -> int:

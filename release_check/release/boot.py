@@ -41,7 +41,7 @@ _UNNAMED_WAIT = 1.0
 
 
 def ensure_alive(app: App, phase: str, watcher: TreeWatcher | None = None) -> None:
-    """Raise AppExited if the app's root process has exited.
+    """Raise AppExited if the app's root process has exited (ProcessFailed for one beside it).
 
     With ``watcher``, raise CrashLooping too once its workers are seen dying and respawned.
     """
@@ -52,16 +52,21 @@ def ensure_alive(app: App, phase: str, watcher: TreeWatcher | None = None) -> No
     if loop is not None:
         raise CrashLooping(loop.describe(app.label, app.elapsed(), phase),
                            tail_report(app.pump.tail(), relayed=False))
+    app.check_beside()
 
 
 def watchful_sleep(app: App, stop: threading.Event | None = None) -> Callable[[float], None]:
-    """A sleep that ends as soon as the app exits (or ``stop`` is set): no crash slept through."""
+    """A sleep that ends as soon as the app exits (or ``stop`` is set): no crash slept through.
+
+    A failure of a process beside the app is raised from it (``App.check_beside``).
+    """
 
     def sleep(seconds: float) -> None:
         wake = time.monotonic() + seconds
         while app.exit_code() is None and (left := wake - time.monotonic()) > 0:
             if stop is not None and stop.is_set():
                 return
+            app.check_beside()
             app.wakeup.wait(min(left, POLL_INTERVAL), output=False)
 
     return sleep

@@ -27,7 +27,8 @@ def junit_xml(record: Record, error: ReleaseCheckError | None) -> bytes:
     found = stages(record, error)
     suite = ET.Element("testsuite", _suite_attributes(found, record))
     for stage in found:
-        tail = tail_report(record.tail, relayed=False) if _bad(stage) else []
+        tail = tail_report(record.tail_of(stage.process), relayed=False,
+                           whose=stage.process or "the app") if _bad(stage) else []
         suite.append(_testcase(stage, tail))
     root = ET.Element("testsuites", {"name": SUITE})
     root.append(suite)

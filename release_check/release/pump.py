@@ -23,10 +23,12 @@ class OutputPump:
     """
 
     def __init__(
-        self, stream: IO[bytes], label: str, console: Console, on_line: Callable[[], None]
+        self, stream: IO[bytes], label: str, console: Console, on_line: Callable[[], None],
+        on_text: Callable[[str], None] | None = None,
     ) -> None:
         self._stream = stream
         self._on_line = on_line
+        self._on_text = on_text  # sees each line first: a ready regex (release/health.py)
         self._recent = Recent()
         self._relay = Repeats(functools.partial(console.app_line, label),
                               functools.partial(console.app_repeats, label))
@@ -40,6 +42,8 @@ class OutputPump:
         try:
             for chunk in iter(lambda: self._stream.readline(MAX_LINE_BYTES), b""):
                 text = chunk.decode("utf-8", errors="replace").rstrip("\r\n")
+                if self._on_text is not None:
+                    self._on_text(text)
                 self._recent.add(text)
                 self._relay.feed(text)
                 self._on_line()
@@ -51,6 +55,11 @@ class OutputPump:
     def tail(self) -> Tail:
         """The app's last lines, and the last error line older than them (release/tail.py)."""
         return self._recent.tail()
+
+    def drained(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for EOF; whether every line has been read."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def finish(self, timeout: float) -> None:
         """Wait for EOF, then close the pipe; a detached holder of the pipe cannot hang us.

@@ -42,6 +42,26 @@ class Shutdown:
 
 
 @dataclass
+class ProcessRecord:
+    """One process type of the run, web included: how it got healthy, its memory, its end.
+
+    ``ready_by`` is ``check`` (web: the health checks passed), ``line`` (its output matched
+    the ready regex), ``uptime`` (it stayed up its window) or ``exit`` (a oneshot exited 0).
+    """
+
+    name: str
+    ready_s: float | None = None
+    ready_by: str | None = None
+    ready_line: str | None = None
+    exit_code: int | None = None
+    peak: Memory | None = None
+    max_memory_mb: float | None = None
+    shutdown: Shutdown | None = None
+    summary: str = ""
+    tail: Tail = field(default_factory=Tail)
+
+
+@dataclass
 class Record:
     """Observations of one run; fields stay None for phases the run never reached."""
 
@@ -56,11 +76,17 @@ class Record:
     listeners: list[Listener] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     tail: Tail = field(default_factory=Tail)
+    processes: list[ProcessRecord] = field(default_factory=list)  # web first; empty: none booted
 
     @property
     def attempts(self) -> int:
         """HTTP attempts over all checks."""
         return sum(result.polled.attempts for result in self.checks)
+
+    def tail_of(self, process: str | None) -> Tail:
+        """The last lines of ``process``; web's (``tail``) for None."""
+        found = [p.tail for p in self.processes[1:] if p.name == process]
+        return found[0] if found else self.tail
 
     @property
     def last(self) -> Outcome | None:

@@ -11,9 +11,16 @@ from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.checking import CheckResult, Outcome
 from release_check.config import BY_KEY
-from release_check.errors import ReleaseCheckError, SettingError, UsageError
+from release_check.errors import (
+    CheckFailed,
+    Interrupted,
+    ProcessFailed,
+    ReleaseCheckError,
+    SettingError,
+    UsageError,
+)
 from release_check.outfile import unwritable, write_atomically
-from release_check.release.record import Record
+from release_check.release.record import ProcessRecord, Record
 from release_check.release.tail import ErrorLine
 
 BODY_PREFIX = 200
@@ -85,6 +92,39 @@ def _timings(record: Record) -> dict[str, float | None]:
     }
 
 
+def _failed(process: ProcessRecord, web: bool, error: ReleaseCheckError | None) -> bool:
+    """Whether ``error`` is this process's failure (web's: any check failure but the others)."""
+    if isinstance(error, ProcessFailed):
+        return error.process == process.name
+    return web and isinstance(error, CheckFailed) and not isinstance(error, Interrupted)
+
+
+def _process(process: ProcessRecord, record: Record, error: ReleaseCheckError | None
+             ) -> dict[str, Any]:
+    """One process's entry; web counts as healthy once it has also survived its uptime."""
+    web = process is record.processes[0]
+    failed = _failed(process, web, error)
+    healthy = (record.uptime_s if web else process.ready_s) is not None
+    return {
+        "passed": False if failed else True if healthy else None,
+        "failure": "; ".join(error.lines()) if failed and error else None,
+        "ready_s": process.ready_s,
+        "ready_by": process.ready_by,
+        "ready_line": None if process.ready_line is None else process.ready_line[:BODY_PREFIX],
+        "exit_code": process.exit_code,
+        "peak_memory_bytes": process.peak.bytes if process.peak else None,
+        "memory_kind": process.peak.kind if process.peak else None,
+        "max_memory_mb": process.max_memory_mb,
+        "shutdown_s": process.shutdown.seconds if process.shutdown else None,
+        "killed_after_grace": process.shutdown.killed if process.shutdown else None,
+        "tail": list(process.tail.lines),
+    }
+
+
+def _processes(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
+    return {process.name: _process(process, record, error) for process in record.processes}
+
+
 def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
     """The report as a JSON-ready mapping; ``error`` is None on a pass."""
     return {
@@ -105,6 +145,7 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
         "warnings": list(record.warnings),
         "tail": list(record.tail.lines),
         "error_line": _error_line(record.tail.earlier_error),
+        "processes": _processes(record, error),
     }
 
 

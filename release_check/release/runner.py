@@ -18,10 +18,23 @@ from release_check.checking import (
     fetch,
     request_headers,
 )
-from release_check.config import Config, Expectation, app_environment, command_for
+from release_check.config import (
+    Config,
+    Expectation,
+    app_environment,
+    command_for,
+    process_commands,
+)
 from release_check.console import Console
-from release_check.errors import Interrupted, LoopbackOnly, NotHealthy, OverMemory, PortInUse
-from release_check.release import diagnose
+from release_check.errors import (
+    Interrupted,
+    LoopbackOnly,
+    NotHealthy,
+    OverMemory,
+    PortInUse,
+    ProcessFailed,
+)
+from release_check.release import budgets, diagnose
 from release_check.release.app import App
 from release_check.release.boot import (
     Listening,
@@ -32,6 +45,7 @@ from release_check.release.boot import (
     wait_listening,
     watchful_sleep,
 )
+from release_check.release.companions import Companions
 from release_check.release.ports import (
     Target,
     answering,
@@ -40,8 +54,8 @@ from release_check.release.ports import (
     local_target,
     probes,
 )
-from release_check.release.record import Record
-from release_check.release.tree import TreeWatcher, stop_tree
+from release_check.release.record import ProcessRecord, Record
+from release_check.release.tree import TreeWatcher
 from release_check.signals import SignalGuard
 
 if TYPE_CHECKING:
@@ -77,32 +91,53 @@ def run(
 ) -> None:
     """Run the check; return on a pass, raise a CheckFailed (or UsageError) otherwise."""
     command, source, notes = boot_command(config)
-    record.warnings += notes
+    others, more = _companion_commands(config)
+    record.warnings += notes + [note for note in more if note not in notes]
     env = app_environment(environ, config.env_file)
     target = target_for(config)
     record.port = target.port
     console.detail(f"booting {source} with PORT={target.port}")
     warmup = HttpWarmup()
-    app = App.start(config.process_type, command, target.port, env, console)
+    companions = Companions(config.companions(), config.process_type)
+    app = App.start(config.process_type, command, target.port, env, console,
+                    family=companions.family)
     watcher = TreeWatcher(app, target)
     watcher.start()
     try:
+        companions.start(others, env, console, target, app)
         target = _boot(app, target, config, record, watcher)
         _probe(app, target, config, warmup.client(), record, watcher=watcher)
         ensure_alone(app, target, "right after passing the check")
         console.detail(f"passed; the app must now stay up {config.uptime:g}s")
         stay_up(app, config.uptime)
         record.uptime_s = config.uptime
+        companions.wait_ready(lambda phase: ensure_alive(app, phase))
     finally:
         with guard.shield():
-            _wind_down(app, watcher, config, record)
+            _wind_down(app, watcher, config, record, companions)
             warmup.close()
     if guard.received is not None:
         raise Interrupted(guard.received)
+    _judge_memory(config, record)
+
+
+def _companion_commands(config: Config) -> tuple[dict[str, str], list[str]]:
+    """The Procfile command of each process beside web, checked before anything boots."""
+    chosen = [spec.name for spec in config.companions()]
+    if not chosen:
+        return {}, []
+    return process_commands(config.procfile, config.process_specs, chosen)
+
+
+def _judge_memory(config: Config, record: Record) -> None:
+    """Each type's peak against its own budget: web's first, then the others in order."""
     over = diagnose.over_memory(config.process_type, record.peak, config.max_memory_mb,
                                 config.source("max_memory_mb"))
     if over:
         raise OverMemory(over)
+    for process in record.processes[1:]:
+        if (message := budgets.over_budget(process)) is not None:
+            raise ProcessFailed(process.name, message)
 
 
 def _boot(
@@ -166,14 +201,23 @@ def _failure(result: CheckResult, app: App) -> str:
     )
 
 
-def _wind_down(app: App, watcher: TreeWatcher, config: Config, record: Record) -> None:
-    """Stop watching, stop the tree, collect what the teardown showed."""
+def _wind_down(
+    app: App, watcher: TreeWatcher, config: Config, record: Record, companions: Companions
+) -> None:
+    """Stop watching, stop every tree at once, collect what the teardown showed."""
     watcher.stop()
     record.peak = watcher.peak
     record.listeners = record.listeners or watcher.listeners
-    record.shutdown = stop_tree(app, config.shutdown_grace)
+    exit_code = app.exit_code()
+    record.shutdown, beside = companions.stop(app, config.shutdown_grace)
     app.pump.finish(_PUMP_DRAIN)
     app.wakeup.close()
     record.tail = app.pump.tail()
     ignored = diagnose.ignored_sigterm(app.label, record.shutdown, config.shutdown_grace)
-    record.warnings += [ignored] if ignored else []
+    record.warnings += ([ignored] if ignored else []) + beside
+    web = ProcessRecord(app.label, record.healthy_s, "check" if record.healthy_s else None,
+                        None, exit_code, record.peak, config.max_memory_mb, record.shutdown,
+                        tail=record.tail)
+    record.processes = [web, *companions.records()]
+    together = budgets.together_over(record.processes)
+    record.warnings += [together] if together else []

@@ -16,10 +16,11 @@ from release_check.errors import (
     Interrupted,
     LoopbackOnly,
     OverMemory,
+    ProcessFailed,
     ReleaseCheckError,
     UsageError,
 )
-from release_check.release.record import Record
+from release_check.release.record import ProcessRecord, Record
 from release_check.text import counted
 
 StageStatus = Literal["passed", "failed", "error", "skipped"]
@@ -35,6 +36,7 @@ class Stage:
     seconds: float | None = None
     message: str = ""
     output: str = ""
+    process: str | None = None  # a process beside web the stage is about
 
 
 def stages(record: Record, error: ReleaseCheckError | None) -> list[Stage]:
@@ -45,12 +47,13 @@ def stages(record: Record, error: ReleaseCheckError | None) -> list[Stage]:
     reason = "" if error is None else "; ".join(error.lines())
     status: StageStatus = "error" if isinstance(error, Interrupted) else "failed"
     found = [_boot(record), *_checks(record), _uptime(record), _memory(record), _shutdown(record)]
-    return [_settle(stage, failing, status, reason) for stage in found]
+    settled = [_settle(stage, failing, status, reason) for stage in found]
+    return settled[:-2] + _processes(record, error, status, reason) + settled[-2:]
 
 
 def _failing_stage(record: Record, error: ReleaseCheckError | None) -> str | None:
     """The name of the stage the error belongs to, None on a pass."""
-    if error is None:
+    if error is None or isinstance(error, ProcessFailed):
         return None
     if isinstance(error, OverMemory):
         return "memory"
@@ -117,6 +120,28 @@ def _shutdown(record: Record) -> Stage:
     killed = f"{record.shutdown.killed} processes SIGKILLed after the grace"
     lines = ([killed] if record.shutdown.killed else []) + warnings
     return Stage("shutdown", "passed", record.shutdown.seconds, output="\n".join(lines))
+
+
+def _processes(record: Record, error: ReleaseCheckError | None, status: StageStatus,
+               reason: str) -> list[Stage]:
+    """One stage per process beside web: failed if it failed the run, else as far as it got."""
+    return [_process(process, error, status, reason) for process in record.processes[1:]]
+
+
+def _process(process: ProcessRecord, error: ReleaseCheckError | None, status: StageStatus,
+             reason: str) -> Stage:
+    name = f"process: {process.name}"
+    peak = f"peak {process.peak.megabytes:.1f} MB {process.peak.kind.upper()}" if (
+        process.peak) else ""
+    if isinstance(error, ProcessFailed) and error.process == process.name:
+        return Stage(name, "failed", process.ready_s, reason, process=process.name)
+    if process.ready_s is not None:
+        lines = [process.summary, process.ready_line or "", peak]
+        return Stage(name, "passed", process.ready_s, output="\n".join(ln for ln in lines if ln),
+                     process=process.name)
+    if isinstance(error, Interrupted):
+        return Stage(name, status, None, reason, process=process.name)
+    return Stage(name, "skipped", None, _NOT_REACHED, process=process.name)
 
 
 def _between(start: float | None, end: float | None) -> float | None:

@@ -97,19 +97,20 @@ class Recent:
             return Tail(tuple(self._lines), error)
 
 
-def tail_report(tail: Tail, *, relayed: bool) -> list[str]:
+def tail_report(tail: Tail, *, relayed: bool, whose: str = "the app") -> list[str]:
     """The lines that show a failed app's tail above the verdict, escaped.
 
     ``relayed``: the app's output was shown as it came, so its last lines are already just
     above; only an error line older than them is repeated, since it may have scrolled away.
+    ``whose``: the process type when it is not web (``worker``), named in the headers.
     """
     shown: list[str] = []
     if tail.earlier_error:
         lines_after = tail.earlier_error.lines_after
-        shown += [f"earlier error line of the app's output ({lines_after} lines before its end):",
+        shown += [f"earlier error line of {whose}'s output ({lines_after} lines before its end):",
                   f"  ! {app_text(tail.earlier_error.text, _SHOWN_LIMIT)}"]
     if not relayed and tail.lines:
-        shown.append("last lines of the app's output:")
+        shown.append(f"last lines of {whose}'s output:")
         shown += [f"  {'!' if looks_like_error(line) else '|'} {app_text(line, _SHOWN_LIMIT)}"
                   for line in tail.lines]
     return shown

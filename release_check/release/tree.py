@@ -34,8 +34,11 @@ def app_tree(app: App) -> list[psutil.Process]:
     """Every process of the app but its root (which is waited through Popen).
 
     With a subreaper, orphans are re-parented to the runner, so the runner's descendants are
-    exactly the app's tree; otherwise the root's descendants are the best that can be seen.
+    exactly the app's tree (its share of them when several process types run: its family);
+    otherwise the root's descendants are the best that can be seen.
     """
+    if app.adopted and app.family is not None:
+        return [p for p in app.family.members(app.label) if p.pid != app.pid]
     try:
         anchor = psutil.Process(os.getpid() if app.adopted else app.pid)
         return [p for p in anchor.children(recursive=True) if p.pid != app.pid]
@@ -74,8 +77,12 @@ def _wait(procs: list[psutil.Process], app: App, timeout: float) -> list[psutil.
         pause = min(pause * 2, _MAX_POLL)
 
 
-def stop_tree(app: App, grace: float) -> Shutdown:
-    """SIGTERM the tree, SIGKILL what outlives ``grace``, reap; report how long it took."""
+def stop_tree(app: App, grace: float, *, reap: bool = True) -> Shutdown:
+    """SIGTERM the tree, SIGKILL what outlives ``grace``, reap; report how long it took.
+
+    ``reap=False`` leaves adopted orphans to the caller: with other types stopping at the same
+    time, a wait for any child could collect another root's exit status before its Popen does.
+    """
     started = time.monotonic()
     procs = app_tree(app)
     _signal_all(procs, app, signal.SIGTERM)
@@ -85,7 +92,7 @@ def stop_tree(app: App, grace: float) -> Shutdown:
     if killed:
         _signal_all(list(survivors.values()), app, signal.SIGKILL)
         _wait(list(survivors.values()), app, _KILL_WAIT)
-    if app.adopted:
+    if app.adopted and reap:
         reap_adopted_children()
     return Shutdown(time.monotonic() - started, killed)
 

@@ -1,0 +1,45 @@
+"""Memory budgets per process type, and what running them all in one release dyno means.
+
+On Heroku each process type runs in its own dynos, so each type has its own budget; the
+release dyno, though, runs every checked type at once, in one dyno's memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from release_check.release.record import MEGABYTE, ProcessRecord
+
+
+def over_budget(process: ProcessRecord) -> str | None:
+    """The process type's tree peaked above its own ``max_memory_mb``."""
+    peak, limit = process.peak, process.max_memory_mb
+    if peak is None or limit is None or peak.bytes <= limit * MEGABYTE:
+        return None
+    return (
+        f"{process.name} peaked at {peak.megabytes:.1f} MB ({peak.kind.upper()}) over"
+        f" max_memory_mb={limit:g} in [process.{process.name}]: on Heroku it runs in its own"
+        " dyno, whose quota this budget should match (512 MB on Standard-1X)"
+    )
+
+
+def _listed(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def together_over(processes: Sequence[ProcessRecord]) -> str | None:
+    """The types' peaks add up to more than web's budget (web first in ``processes``)."""
+    measured = [p for p in processes if p.peak is not None]
+    limit = processes[0].max_memory_mb if processes else None
+    if len(processes) < 2 or limit is None or not measured:
+        return None
+    total = sum(p.peak.bytes for p in measured if p.peak is not None)
+    if total <= limit * MEGABYTE:
+        return None
+    return (
+        f"{_listed([p.name for p in measured])} peaked at {total / MEGABYTE:.1f} MB together,"
+        f" over {processes[0].name}'s budget of {limit:g} MB (RELEASE_CHECK_MAX_MEMORY_MB): on"
+        " Heroku each type runs in its own dyno, but the release dyno runs them all at once and"
+        " may swap (R14) or be killed (R15) while it checks them (the sum of peaks is an upper"
+        " bound)"
+    )

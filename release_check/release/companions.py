@@ -1,0 +1,153 @@
+"""The processes a run boots beside web: watched together, judged together, stopped together.
+
+Each is an App (own session, no PORT, output relayed with its label, a wake-up on its exit)
+whose lines also feed its Health. Web's waits call ``check`` (``App.check_beside``), so a
+crash of any of them ends the run within one poll interval, whatever web is doing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from release_check.config import ProcessSpec
+from release_check.console import Console
+from release_check.errors import ProcessFailed
+from release_check.release import diagnose
+from release_check.release.app import App
+from release_check.release.family import Family
+from release_check.release.health import Health
+from release_check.release.linux import reap_adopted_children
+from release_check.release.ports import Target
+from release_check.release.record import ProcessRecord, Shutdown
+from release_check.release.tail import Tail
+from release_check.release.tree import TreeWatcher, stop_tree
+
+POLL_INTERVAL = 0.02
+_LAST_LINES = 0.05  # after an exit, how long the pump may take to deliver the last lines
+_PUMP_DRAIN = 1.0
+
+
+class Companion:
+    """One process beside web: its app, its health, its tree's watcher."""
+
+    def __init__(self, spec: ProcessSpec) -> None:
+        self.spec = spec
+        self.health = Health(spec, time.monotonic())  # lines may come before start returns
+        self.app: App | None = None
+        self.watcher: TreeWatcher | None = None
+        self.shutdown: Shutdown | None = None
+
+    @property
+    def name(self) -> str:
+        """Its process type."""
+        return self.spec.name
+
+    def start(self, command: str, environ: Mapping[str, str], console: Console,
+              family: Family, target: Target) -> None:
+        """Spawn it without PORT, and watch its tree."""
+        self.app = App.start(self.name, command, None, environ, console, family=family,
+                             on_text=self.on_line)
+        self.health.started = self.app.started
+        self.watcher = TreeWatcher(self.app, target)
+        self.watcher.start()
+
+    def on_line(self, text: str) -> None:
+        """A line of its output, from its pump's thread."""
+        self.health.on_line(text, time.monotonic())
+
+    def failure(self) -> str | None:
+        """Its failure, judged now; a line printed just before an exit is read first."""
+        if self.app is None:
+            return None
+        code = self.app.exit_code()
+        if code is not None and self.health.exited_at is None:
+            self.app.pump.drained(_LAST_LINES)
+        return self.health.observe(code, time.monotonic())
+
+    def record(self) -> ProcessRecord:
+        """What the run observed of it."""
+        health, app = self.health, self.app
+        ready_s = None if health.ready_at is None else health.ready_at - health.started
+        return ProcessRecord(
+            self.name, ready_s, health.ready_by, health.ready_line, health.exit_code,
+            self.watcher.peak if self.watcher else None, self.spec.max_memory_mb,
+            self.shutdown, health.summary(), app.pump.tail() if app else Tail(),
+        )
+
+
+class Companions:
+    """Every process beside web, in the order named; empty when web runs alone."""
+
+    def __init__(self, specs: Sequence[ProcessSpec], web: str) -> None:
+        self.members = [Companion(spec) for spec in specs]
+        self.family = Family(web) if self.members else None
+
+    def start(self, commands: Mapping[str, str], environ: Mapping[str, str], console: Console,
+              target: Target, web: App) -> None:
+        """Spawn each, and make web's waits check them."""
+        if self.family is None:
+            return
+        for companion in self.members:
+            companion.start(commands[companion.name], environ, console, self.family, target)
+        web.check_beside = self.check
+
+    def check(self) -> None:
+        """Raise ProcessFailed for the first process that has failed, if any."""
+        for companion in self.members:
+            failure = companion.failure()
+            if failure is not None:
+                raise ProcessFailed(companion.name, failure)
+
+    def wait_ready(self, also: Callable[[str], None],
+                   sleep: Callable[[float], None] = time.sleep) -> None:
+        """Return once every process is healthy; ``also(phase)`` checks web meanwhile."""
+        while True:
+            self.check()
+            waiting = [c.name for c in self.members if not c.health.ready]
+            if not waiting:
+                return
+            also(f"while waiting for {', '.join(waiting)} to get ready")
+            sleep(POLL_INTERVAL)
+
+    def stop(self, web: App, grace: float) -> tuple[Shutdown, list[str]]:
+        """Stop web and every companion at once; web's shutdown and the warnings it raised.
+
+        Each tree gets its own thread, so the graces run side by side as when Heroku stops a
+        release's dynos; adopted orphans are reaped once all are down.
+        """
+        started = [c for c in self.members if c.app is not None]
+        for companion in started:
+            if companion.watcher is not None:
+                companion.watcher.stop()
+        threads = [threading.Thread(target=self._stop_one, args=(c, grace), daemon=True)
+                   for c in started]
+        for thread in threads:
+            thread.start()
+        shutdown = stop_tree(web, grace, reap=not started)
+        for thread in threads:
+            thread.join()
+        if started and web.adopted:
+            reap_adopted_children()
+        return shutdown, [warning for c in started if (warning := self._drain(c, grace))]
+
+    @staticmethod
+    def _stop_one(companion: Companion, grace: float) -> None:
+        if companion.app is not None:
+            companion.shutdown = stop_tree(companion.app, grace, reap=False)
+
+    @staticmethod
+    def _drain(companion: Companion, grace: float) -> str | None:
+        """Read its last lines; the warning if it ignored SIGTERM."""
+        if companion.app is None:
+            return None
+        companion.app.pump.finish(_PUMP_DRAIN)
+        companion.app.wakeup.close()
+        if companion.shutdown is None:
+            return None
+        return diagnose.ignored_sigterm(companion.name, companion.shutdown, grace)
+
+    def records(self) -> list[ProcessRecord]:
+        """What the run observed of each."""
+        return [companion.record() for companion in self.members]

@@ -1,0 +1,93 @@
+"""When a non-web process counts as healthy, and how its failures read (pure logic, no process)."""
+
+from __future__ import annotations
+
+from release_check.config import ProcessSpec
+from release_check.release.health import Health
+
+CELERY = ProcessSpec("worker", ready=r"celery@\S+ ready", timeout=20.0)
+
+
+def test_uptime_process_is_ready_once_up_for_its_window() -> None:
+    """Without a ready regex, staying up `uptime` seconds from its start is healthy."""
+    health = Health(ProcessSpec("clock", uptime=5.0), started=100.0)
+    assert health.observe(None, 104.9) is None
+    assert not health.ready
+    assert health.observe(None, 105.3) is None
+    assert (health.ready, health.ready_by, health.ready_at) == (True, "uptime", 105.0)
+    assert health.summary() == "clock up 5s"
+
+
+def test_crash_before_the_window_ends_names_the_process_and_the_time() -> None:
+    """An exit before it was ready is a failure with its code and when it happened."""
+    health = Health(ProcessSpec("worker"), started=10.0)
+    assert health.observe(1, 10.84) == "worker exited with code 1 before it was ready (after 0.84s)"
+    assert health.exit_code == 1
+
+
+def test_ready_line_makes_it_healthy_at_once() -> None:
+    """A line matching the ready regex is healthy at that moment, whatever the uptime."""
+    health = Health(CELERY, started=0.0)
+    health.on_line("[tasks] . app.add", 0.5)
+    assert not health.ready
+    health.on_line("celery@host-1 ready.", 1.2)
+    assert health.observe(None, 1.21) is None
+    assert (health.ready_by, health.ready_line) == ("line", "celery@host-1 ready.")
+    assert health.summary() == "worker ready in 1.20s"
+
+
+def test_missing_ready_line_fails_at_the_timeout_not_before() -> None:
+    """No ready line by the process's timeout fails, saying what was awaited."""
+    health = Health(CELERY, started=0.0)
+    assert health.observe(None, 19.9) is None
+    assert health.observe(None, 20.0) == (
+        r"worker printed no line matching /celery@\S+ ready/ within 20s (it is still running)"
+    )
+
+
+def test_exit_zero_after_the_ready_line_fails_unless_oneshot() -> None:
+    """Printing the ready line and exiting 0 is a failure for a worker, a pass for a oneshot."""
+    worker = Health(CELERY, started=0.0)
+    worker.on_line("celery@h ready.", 1.0)
+    message = worker.observe(0, 1.1)
+    assert message is not None
+    assert message.startswith("worker exited with code 0 after it was ready, before the check"
+                              " ended (after 1.10s); a process that is meant to finish needs"
+                              " oneshot = true in [process.worker]")
+    oneshot = Health(ProcessSpec("worker", ready="done", oneshot=True), started=0.0)
+    oneshot.on_line("done", 1.0)
+    assert oneshot.observe(0, 1.1) is None
+    assert oneshot.summary() == "worker finished with code 0 in 1.10s"
+
+
+def test_oneshot_without_ready_regex_is_healthy_when_it_exits_zero() -> None:
+    """A oneshot without a ready regex passes by exiting 0, but fails by exiting non-zero."""
+    done = Health(ProcessSpec("migrate", oneshot=True), started=0.0)
+    assert done.observe(0, 0.5) is None
+    assert (done.ready_by, done.ready_at) == ("exit", 0.5)
+    failed = Health(ProcessSpec("migrate", oneshot=True), started=0.0)
+    assert failed.observe(2, 0.5) == "migrate exited with code 2 before it was ready (after 0.50s)"
+
+
+def test_oneshot_with_ready_regex_must_print_it_before_exiting() -> None:
+    """A oneshot exiting 0 without its ready line never showed it was healthy."""
+    health = Health(ProcessSpec("job", ready="done", oneshot=True), started=0.0)
+    assert health.observe(0, 0.3) == "job exited with code 0 before it was ready (after 0.30s)"
+
+
+def test_crash_after_ready_is_still_a_failure_and_the_first_verdict_sticks() -> None:
+    """An exit after the ready line fails; later observations keep the first failure."""
+    health = Health(ProcessSpec("worker", uptime=1.0), started=0.0)
+    health.observe(None, 1.5)
+    first = health.observe(-9, 2.0)
+    assert first == ("worker was killed by SIGKILL after it was ready, before the check ended"
+                     " (after 2.00s)")
+    assert health.observe(None, 3.0) == first
+
+
+def test_lines_after_the_exit_do_not_make_it_ready() -> None:
+    """Output drained after the exit was judged cannot turn a crash into readiness."""
+    health = Health(CELERY, started=0.0)
+    health.observe(1, 0.2)
+    health.on_line("celery@h ready.", 0.3)
+    assert not health.ready
