@@ -146,7 +146,7 @@ def _shown_json(value: Any) -> str:
 
 
 @lru_cache(maxsize=64)
-def _compiled(pattern: str) -> Any:
+def compiled_regex(pattern: str) -> Any:
     """The pattern compiled by RE2, whose matching time is linear in the body's length.
 
     A hostile body (or pattern) cannot make a search backtrack for minutes, as Python's ``re``
@@ -167,7 +167,7 @@ def _compiled(pattern: str) -> Any:
 
 
 def _search(pattern: str, text: str) -> object | None:
-    found: object | None = _compiled(pattern).search(text)
+    found: object | None = compiled_regex(pattern).search(text)
     return found
 
 

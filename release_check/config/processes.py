@@ -11,10 +11,10 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from release_check.config.expectations import compiled_regex
 from release_check.config.procfile import read, runnable
 from release_check.errors import ProcfileError
 from release_check.text import printable, quoted
@@ -47,17 +47,12 @@ class ProcessSpec:
 
     def matches(self, line: str) -> bool:
         """Whether ``line`` is the ready line (only its first READY_SEARCH_LIMIT characters)."""
-        return self.ready is not None and _compiled(self.ready).search(
+        return self.ready is not None and compiled_regex(self.ready).search(
             line[:READY_SEARCH_LIMIT]) is not None
 
     def describe_ready(self) -> str:
         """``line matching /celery@.+ ready/``, escaped and capped for a verdict line."""
         return f"line matching /{quoted(self.ready or '', 80)[1:-1]}/"
-
-
-@lru_cache(maxsize=32)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def ready_variable(name: str) -> str:
@@ -80,11 +75,7 @@ def parse_names(raw: str) -> tuple[str, ...]:
 
 def ready_pattern(raw: str) -> str:
     """A ready regex, refused if it is invalid or would match any line."""
-    try:
-        compiled = _compiled(raw)
-    except re.error as error:
-        raise ValueError(f"{quoted(raw, 40)} is not a valid regex: {error}") from None
-    if compiled.search("") is not None:
+    if compiled_regex(raw).search("") is not None:
         raise ValueError(
             f"{quoted(raw, 40)} can match an empty string, so any line would count as ready"
         )
