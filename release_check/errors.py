@@ -14,13 +14,14 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── AppExited            the app exited before it passed, or in the uptime window
         ├── NotHealthy           the deadline passed; carries the last outcome
         ├── OverMemory           the app tree's peak memory exceeded the limit
-        └── Interrupted          the runner got SIGTERM, SIGINT or SIGHUP
+        └── Interrupted          the runner got a signal that would end it (SIGTERM, SIGINT, ...)
 
 ``release_check.cli.main`` is the only place these become messages and exit codes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from collections.abc import Sequence
 
@@ -96,10 +97,19 @@ class NotHealthy(CheckFailed):
 
 
 class Interrupted(CheckFailed):
-    """The runner itself was told to stop."""
+    """The runner itself was told to stop; ``aftermath`` says what its teardown verified."""
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(
-            f"interrupted by {signal.Signals(signum).name}; nothing it started is left running"
-        )
+    def __init__(self, signum: int, aftermath: str | None = None) -> None:
+        said = f"interrupted by {signal_name(signum)}"
+        super().__init__(f"{said}; {aftermath}" if aftermath else said)
         self.signum = signum
+
+
+def signal_name(signum: int) -> str:
+    """``SIGTERM``; ``SIGRTMIN+3`` for a real-time signal, which has no name of its own."""
+    with contextlib.suppress(ValueError):
+        return signal.Signals(signum).name
+    low = getattr(signal, "SIGRTMIN", None)
+    if low is not None and signum > low:
+        return f"SIGRTMIN+{signum - low}"
+    return f"signal {signum}"

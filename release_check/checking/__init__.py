@@ -9,6 +9,7 @@ from release_check.checking.headers import request_headers
 from release_check.checking.parallel import Attempt, CheckResult, Stopped, check_all
 from release_check.checking.retry import Polled, poll_until_passing
 from release_check.checking.warmup import HttpWarmup
+from release_check.checking.workers import Workers
 
 __all__ = [
     "BODY_LIMIT",
@@ -18,6 +19,7 @@ __all__ = [
     "Outcome",
     "Polled",
     "Stopped",
+    "Workers",
     "check_all",
     "client",
     "explain",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from release_check.checking.attempt import Outcome, passes
 from release_check.checking.retry import Polled, poll_until_passing
+from release_check.checking.workers import Workers
 from release_check.config import Expectation
 
 Attempt = Callable[[float], Outcome]
@@ -36,8 +37,13 @@ def check_all(
     deadline: float,
     request_timeout: float,
     sleep_for: Callable[[threading.Event], Callable[[float], None]],
+    *,
+    workers: Workers,
 ) -> list[CheckResult]:
-    """Poll every check until it passes or the deadline; an exception from one ends them all."""
+    """Poll every check until it passes or the deadline; an exception from one ends them all.
+
+    The pool's threads are ``workers``': the run waits for them after stopping the app.
+    """
     stop = threading.Event()
 
     def one(expected: Expectation) -> CheckResult:
@@ -53,7 +59,8 @@ def check_all(
         wait,
     )
 
-    pool = ThreadPoolExecutor(max_workers=len(expectations), thread_name_prefix="check")
+    pool = ThreadPoolExecutor(max_workers=len(expectations), thread_name_prefix="check",
+                              initializer=workers.adopt)
     try:
         futures = [pool.submit(one, expected) for expected in expectations]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)

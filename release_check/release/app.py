@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import IO, cast
 
 from release_check.console import Console
-from release_check.release.linux import become_subreaper
 from release_check.release.pump import OutputPump
 from release_check.release.wakeup import Wakeup
 
@@ -39,6 +38,21 @@ def _signal_name(number: int) -> str:
         return str(number)
 
 
+RUN_ID_VARIABLE = "RELEASE_CHECK_RUN_ID"
+
+
+def spawn(command: str, environ: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """Start ``command`` under a shell, in its own session, its output merged into one pipe."""
+    return subprocess.Popen(
+        [_shell(), "-c", command],
+        env=dict(environ),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 @dataclass
 class App:
     """A running app: its root process (in its own session) and its output pump.
@@ -55,21 +69,11 @@ class App:
     adopted: bool
 
     @classmethod
-    def start(
-        cls, label: str, command: str, port: int, environ: Mapping[str, str], console: Console
+    def attach(
+        cls, label: str, process: subprocess.Popen[bytes], started: float, adopted: bool,
+        console: Console,
     ) -> App:
-        """Spawn ``command`` under a shell with the runner's environment plus PORT."""
-        env = {**environ, "PORT": str(port)}
-        adopted = become_subreaper()
-        started = time.monotonic()
-        process = subprocess.Popen(
-            [_shell(), "-c", command],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        """Watch a spawned root: a wake-up on its exit, and a pump relaying its output."""
         wakeup = Wakeup(process.pid)
         pump = OutputPump(cast(IO[bytes], process.stdout), label, console, wakeup.nudge)
         pump.start()

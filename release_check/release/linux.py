@@ -29,17 +29,6 @@ def become_subreaper() -> bool:
         return False
 
 
-def reap_adopted_children() -> None:
-    """Collect the exit status of adopted orphans so none is left as a zombie."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
 _NETLINK_SOCK_DIAG = 4
 _SOCK_DIAG_BY_FAMILY = 20
 _NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300

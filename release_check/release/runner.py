@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from release_check.checking import (
     Attempt,
     CheckResult,
-    HttpWarmup,
     Outcome,
     Stopped,
     check_all,
@@ -20,9 +19,16 @@ from release_check.checking import (
 )
 from release_check.config import Config, Expectation, app_environment, command_for
 from release_check.console import Console
-from release_check.errors import Interrupted, LoopbackOnly, NotHealthy, OverMemory, PortInUse
+from release_check.errors import (
+    Interrupted,
+    LoopbackOnly,
+    NotHealthy,
+    OverMemory,
+    PortInUse,
+    UsageError,
+)
 from release_check.release import diagnose
-from release_check.release.app import App
+from release_check.release.app import RUN_ID_VARIABLE, App
 from release_check.release.boot import (
     confirm_owner,
     ensure_alive,
@@ -30,15 +36,10 @@ from release_check.release.boot import (
     wait_listening,
     watchful_sleep,
 )
+from release_check.release.lifetime import Run
 from release_check.release.ports import Target, accepts, held_by, local_target
 from release_check.release.record import Record
-from release_check.release.tree import TreeWatcher, stop_tree
 from release_check.signals import SignalGuard
-
-if TYPE_CHECKING:
-    import httpx
-
-_PUMP_DRAIN = 1.0
 
 
 def boot_command(config: Config) -> tuple[str, str]:
@@ -60,45 +61,51 @@ def target_for(config: Config) -> Target:
     return target
 
 
+def refuse_nested(environ: Mapping[str, str]) -> None:
+    """A release check started by the app it checks would start itself again, without end."""
+    if environ.get(RUN_ID_VARIABLE):
+        raise UsageError(
+            f"release-check is running inside the app it checks ({RUN_ID_VARIABLE} is set):"
+            " the web command must start the app, not release-check"
+        )
+
+
 def run(
     config: Config, console: Console, guard: SignalGuard, record: Record,
     environ: Mapping[str, str] = os.environ,
 ) -> None:
     """Run the check; return on a pass, raise a CheckFailed (or UsageError) otherwise."""
+    refuse_nested(environ)
     command, source = boot_command(config)
     env = app_environment(environ, config.env_file)
     target = target_for(config)
     record.port = target.port
     console.detail(f"booting {source} with PORT={target.port}")
-    warmup = HttpWarmup()
-    app = App.start(config.process_type, command, target.port, env, console)
-    watcher = TreeWatcher(app, target)
-    watcher.start()
+    current = Run(config, console, record, target)
     try:
-        _boot(app, target, config, record, watcher)
-        _probe(app, target, config, warmup.client(), record)
-        stay_up(app, config.uptime)
-        record.uptime_s = config.uptime
+        with contextlib.suppress(Interrupted):  # raised again below, with what teardown verified
+            current.start(command, env)
+            _boot(current)
+            _probe(current)
+            stay_up(current.app, config.uptime)
+            record.uptime_s = config.uptime
     finally:
-        with guard.shield():
-            _wind_down(app, watcher, config, record)
-            warmup.close()
+        current.close()
     if guard.received is not None:
-        raise Interrupted(guard.received)
+        raise Interrupted(guard.received, current.aftermath())
     over = diagnose.over_memory(config.process_type, record.peak, config.max_memory_mb)
     if over:
         raise OverMemory(over)
 
 
-def _boot(
-    app: App, target: Target, config: Config, record: Record, watcher: TreeWatcher
-) -> None:
+def _boot(current: Run) -> None:
     """Wait for the socket, make sure it is the app's, and judge how it was bound."""
+    app, config, record = current.app, current.config, current.record
     while not record.listeners:
-        wait_listening(app, target, app.started + config.timeout, watcher,
+        wait_listening(app, current.target, app.started + config.timeout, current.watcher,
                        config.wrong_port_grace)
         record.listening_s = app.elapsed()
-        record.listeners = confirm_owner(app, target)
+        record.listeners = confirm_owner(app, current.target)
     loopback = diagnose.loopback_only(app.label, record.listeners)
     if loopback and config.strict_bind:
         raise LoopbackOnly(loopback)
@@ -106,12 +113,14 @@ def _boot(
     record.warnings += [w for w in (loopback, slow) if w]
 
 
-def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record) -> None:
+def _probe(current: Run) -> None:
     """Run every check until all pass; fail with each failing check's last outcome."""
+    app, config, record = current.app, current.config, current.record
+    http = current.http()
     phase = "before passing the check"
 
     def attempt_for(expected: Expectation, stop: threading.Event) -> Attempt:
-        url = target.base_url + expected.path
+        url = current.target.base_url + expected.path
 
         def attempt(timeout: float) -> Outcome:
             if stop.is_set():
@@ -121,12 +130,13 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
                 expected, router=config.router_headers, host=config.host_header,
                 common=config.headers,
             )
-            return fetch(http, url, timeout, expected.method, headers)
+            return fetch(http, url, timeout, expected.method, headers, workers=current.workers)
 
         return attempt
 
     record.checks = check_all(config.expectations(), attempt_for, app.started + config.timeout,
-                              config.request_timeout, lambda stop: watchful_sleep(app, stop))
+                              config.request_timeout, lambda stop: watchful_sleep(app, stop),
+                              workers=current.workers)
     failed = [result for result in record.checks if not result.passed]
     if failed:
         ensure_alive(app, phase)
@@ -142,16 +152,3 @@ def _failure(result: CheckResult, app: App) -> str:
         f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s)"
         + (f"; hint: {hint}" if hint else "")
     )
-
-
-def _wind_down(app: App, watcher: TreeWatcher, config: Config, record: Record) -> None:
-    """Stop watching, stop the tree, collect what the teardown showed."""
-    watcher.stop()
-    record.peak = watcher.peak
-    record.listeners = record.listeners or watcher.listeners
-    record.shutdown = stop_tree(app, config.shutdown_grace)
-    app.pump.finish(_PUMP_DRAIN)
-    app.wakeup.close()
-    record.tail = app.pump.tail()
-    ignored = diagnose.ignored_sigterm(app.label, record.shutdown, config.shutdown_grace)
-    record.warnings += [ignored] if ignored else []

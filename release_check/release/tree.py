@@ -3,9 +3,11 @@
 The watcher walks the tree from a thread, every WALK_INTERVAL, for peak memory and the sockets
 it listens on: the wait loop probes a socket every 20 ms at most, and a walk costs far more.
 
-The teardown follows pytest-xprocess: the tree is snapshotted before anything is signalled, and
-again before SIGKILL, so children forked during the grace are not missed. As gunicorn's arbiter
-and Heroku's dyno manager do, every process gets SIGTERM at once, then SIGKILL after the grace.
+The teardown gives each process exactly one SIGTERM, as Heroku's dyno manager does (a second
+one hangs some servers), looking again and again until nothing is left, so that children forked
+during the grace, and descendants that keep forking away, are stopped too; then SIGKILL, just
+as repeatedly, for what outlives the grace. What is "the tree" is a Scope: the runner's own
+descendants (release/lifetime.py), or the processes carrying the run's marker (the watchdog).
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import threading
 import time
+from collections.abc import Callable
+from typing import Protocol
 
 import psutil
 
 from release_check.release.app import App, kill_group
-from release_check.release.linux import reap_adopted_children
 from release_check.release.ports import Listener, Target, listeners_of, serving
+from release_check.release.reaper import reap_exited
 from release_check.release.record import Memory, Shutdown
 
-_KILL_WAIT = 5.0
+KILL_WAIT = 5.0
 _FIRST_POLL, _MAX_POLL = 0.001, 0.02  # most trees exit within milliseconds of SIGTERM
 
 
@@ -40,51 +45,134 @@ def app_tree(app: App) -> list[psutil.Process]:
         return []
 
 
-def _signal_all(procs: list[psutil.Process], app: App, signum: int) -> None:
-    kill_group(app.pid, signum)
+class Scope(Protocol):
+    """The processes one teardown must stop."""
+
+    def processes(self) -> list[psutil.Process]:
+        """Those still running now (zombies are done)."""
+
+    def gone(self) -> bool:
+        """Whether none is left, as far as this scope can verify."""
+
+    def broadcast(self, signum: int) -> list[psutil.Process]:
+        """Signal a whole group at once, if the scope has one; return the processes reached."""
+
+
+def running(procs: list[psutil.Process]) -> list[psutil.Process]:
+    """``procs`` without the exited and the zombies."""
+    alive = []
     for proc in procs:
-        with contextlib.suppress(psutil.Error):  # gone, or became another user's (setuid)
-            proc.send_signal(signum)
-    if app.exit_code() is None:
-        app.process.send_signal(signum)
+        with contextlib.suppress(psutil.Error):
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                alive.append(proc)
+    return alive
 
 
-def _finished(proc: psutil.Process) -> bool:
-    """Exited, or a zombie: nothing more will run in it."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(proc.pid, os.WNOHANG)  # reaps it if it is (or was adopted as) our child
+class Descendants:
+    """The runner's view of the app it spawned (``root`` is None if the spawn was interrupted).
+
+    As a subreaper the runner adopts every orphan, so its descendants are the app's whole tree
+    and the tree is gone once the runner has no child left. Without one (macOS), what can be
+    seen is the root's tree, and its process group is signalled for the daemons that left it.
+    """
+
+    def __init__(self, root: subprocess.Popen[bytes] | None, adopted: bool) -> None:
+        self._root = root
+        self._adopted = adopted
+
+    def processes(self) -> list[psutil.Process]:
+        """Every running descendant (with a subreaper), else the root and its descendants."""
+        with contextlib.suppress(psutil.Error):
+            if self._adopted:
+                return running(psutil.Process().children(recursive=True))
+            if self._root is not None:
+                top = psutil.Process(self._root.pid)
+                return running([top, *top.children(recursive=True)])
+        return []
+
+    def gone(self) -> bool:
+        """Reap what exited; with a subreaper, gone means no child is left at all."""
+        if self._adopted:
+            return not reap_exited(self._root)
+        exited = self._root is None or self._root.poll() is not None
+        return exited and not self.processes()
+
+    def broadcast(self, signum: int) -> list[psutil.Process]:
+        """Without a subreaper, signal the root's process group, which may hold unseen daemons."""
+        if self._adopted or self._root is None:
+            return []
+        group = self._root.pid
+        members = [p for p in self.processes() if _group_of(p) == group]
+        kill_group(group, signum)
+        return members
+
+
+def _group_of(proc: psutil.Process) -> int | None:
     try:
-        return proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
+        return os.getpgid(proc.pid)
+    except OSError:
+        return None
 
 
-def _wait(procs: list[psutil.Process], app: App, timeout: float) -> list[psutil.Process]:
-    """Wait until the root and ``procs`` finished or ``timeout`` passed; return the rest."""
-    deadline = time.monotonic() + timeout
+Send = Callable[[psutil.Process], None]
+
+
+def _sender(signum: int, sent: set[psutil.Process], *, again: bool) -> Send:
+    """Signal a process (once ever, unless ``again``), remembering it in ``sent``."""
+
+    def send(proc: psutil.Process) -> None:
+        if again or proc not in sent:
+            sent.add(proc)
+            with contextlib.suppress(psutil.Error):  # gone, or became another user's (setuid)
+                proc.send_signal(signum)
+
+    return send
+
+
+def _until_gone(scope: Scope, deadline: float, send: Send | None) -> list[psutil.Process]:
+    """Signal what runs, look again, until nothing is left or the deadline; return the rest."""
     pause = _FIRST_POLL
     while True:
-        alive = [p for p in procs if not _finished(p)]
-        if (not alive and app.exit_code() is not None) or time.monotonic() >= deadline:
-            return alive
-        time.sleep(pause)
+        procs = scope.processes()
+        if send is not None:
+            for proc in procs:
+                send(proc)
+        if scope.gone():
+            return []
+        now = time.monotonic()
+        if now >= deadline:
+            return procs
+        time.sleep(min(pause, deadline - now))
         pause = min(pause * 2, _MAX_POLL)
+        if scope.gone():  # the cheap question first: most trees are down before a second look
+            return []
 
 
-def stop_tree(app: App, grace: float) -> Shutdown:
-    """SIGTERM the tree, SIGKILL what outlives ``grace``, reap; report how long it took."""
+def stop_tree(
+    scope: Scope, grace: float, *, terminated: bool = False, kill_wait: float = KILL_WAIT
+) -> Shutdown:
+    """One SIGTERM to each process, SIGKILL for what outlives ``grace``; report how it went.
+
+    ``terminated`` means someone else already sent the SIGTERMs (the watchdog finishing a
+    teardown the runner began): only the wait and the SIGKILLs are left to do.
+    """
     started = time.monotonic()
-    procs = app_tree(app)
-    _signal_all(procs, app, signal.SIGTERM)
-    alive = _wait(procs, app, grace)
-    survivors = {p.pid: p for p in [*alive, *app_tree(app)] if not _finished(p)}
-    killed = len(survivors) + int(app.exit_code() is None)
-    if killed:
-        _signal_all(list(survivors.values()), app, signal.SIGKILL)
-        _wait(list(survivors.values()), app, _KILL_WAIT)
-    if app.adopted:
-        reap_adopted_children()
-    return Shutdown(time.monotonic() - started, killed)
+    termed = set() if terminated else set(scope.broadcast(signal.SIGTERM))
+    term = None if terminated else _sender(signal.SIGTERM, termed, again=False)
+    killed: set[psutil.Process] = set()
+    if _until_gone(scope, started + grace, term):
+        scope.broadcast(signal.SIGKILL)
+        kill = _sender(signal.SIGKILL, killed, again=True)
+        _until_gone(scope, time.monotonic() + kill_wait, kill)
+    survivors = tuple(_describe(proc) for proc in scope.processes()) if not scope.gone() else ()
+    return Shutdown(time.monotonic() - started, len(killed), survivors)
+
+
+def _describe(proc: psutil.Process) -> str:
+    try:
+        return f"pid {proc.pid} ({proc.name()})"
+    except psutil.Error:
+        return f"pid {proc.pid}"
 
 
 WALK_INTERVAL = 1.0
