@@ -17,6 +17,7 @@ import pytest
 
 from release_check.cli import main
 from release_check.errors import signal_name
+from release_check.release.tree import Descendants, stop_tree
 from tests.conftest import APPS, RunCheck, clean_env, tagged_processes, wait_until_gone
 
 pytestmark = pytest.mark.slow
@@ -162,7 +163,24 @@ def test_signal_during_the_spawn_still_stops_the_app(release_check: RunCheck, ta
         assert tagged_processes(tag) == []
 
 
-@pytest.mark.parametrize("flags", [["--hop", "0.02"], ["--hop", "0", "--hop-on-sigterm"]],
+def stop_hoppers(log: Path) -> None:
+    """Kill each new hop as it records itself, until none has for a second.
+
+    A hopper that escaped a failing run would outrun conftest's one look for leftovers.
+    """
+    seen: set[int] = set()
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < 1.0:
+        fresh = set(recorded(log)) - seen
+        for pid in running(sorted(fresh)):
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).kill()
+        seen |= fresh
+        quiet_since = time.monotonic() if fresh else quiet_since
+        time.sleep(0.001)
+
+
+@pytest.mark.parametrize("flags", [["--hop", "0.02"], ["--hop", "0.005", "--hop-on-sigterm"]],
                          ids=["hopping", "hops-on-sigterm"])
 def test_fork_hopper_is_stopped(flags: list[str], release_check: RunCheck,
                                 tmp_path: Path) -> None:
@@ -170,10 +188,15 @@ def test_fork_hopper_is_stopped(flags: list[str], release_check: RunCheck,
     log = tmp_path / "log"
     env = {"RELEASE_CHECK_WEB_COMMAND": tree_command(log, *flags),
            "RELEASE_CHECK_SHUTDOWN_GRACE": "1"}
-    result = release_check(env=env)
+    try:
+        result = release_check(env=env)
+        hops = len(recorded(log))
+        time.sleep(0.2)
+        assert len(recorded(log)) == hops, "the hopper still hops after the run"
+    finally:
+        stop_hoppers(log)
     assert result.code == 0, result.out
     assert "could not stop" not in result.out
-    assert running(list(recorded(log))) == []
 
 
 def zombies_of(pid: int) -> int:
@@ -223,3 +246,23 @@ def test_web_command_running_release_check_does_not_recurse(release_check: RunCh
     assert "web | release-check: error: release-check is running inside the app" in result.out
     assert "web exited with code 2 before listening" in result.verdict
     assert result.out.count("release-check is running inside") == 1
+
+
+def test_without_a_subreaper_the_group_gets_one_sigterm(tag: str, tmp_path: Path) -> None:
+    """Without a subreaper (macOS) the group gets one SIGTERM each; a detached daemon is missed."""
+    log = tmp_path / "log"
+    root = subprocess.Popen(shlex.split(tree_command(log, "--tree", "--never-bind")),
+                            env=clean_env(tag, {}), start_new_session=True)
+    try:
+        wait_for(lambda: len(recorded(log)) == 4)
+        shutdown = stop_tree(Descendants(root, adopted=False), GRACE)
+        roles = {role: pid for pid, role in recorded(log).items()}
+        assert shutdown.killed == 0
+        assert {role: sigterms(log, pid) for role, pid in roles.items()} == {
+            "app": 1, "child": 1, "grandchild": 1, "daemon": 0}
+        wait_for(lambda: running(list(roles.values())) == [roles["daemon"]], timeout=5)
+    finally:
+        for pid in running(list(recorded(log))):
+            psutil.Process(pid).kill()
+        root.kill()
+        root.wait()

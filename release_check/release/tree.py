@@ -29,6 +29,7 @@ from release_check.release.reaper import reap_exited
 from release_check.release.record import Memory, Shutdown
 
 KILL_WAIT = 5.0
+_UNSEEN = "a process it could not name (it kept forking while looked at)"
 _FIRST_POLL, _MAX_POLL = 0.001, 0.02  # most trees exit within milliseconds of SIGTERM
 
 
@@ -114,38 +115,46 @@ def _group_of(proc: psutil.Process) -> int | None:
         return None
 
 
-Send = Callable[[psutil.Process], None]
+Send = Callable[[psutil.Process], bool]
 
 
 def _sender(signum: int, sent: set[psutil.Process], *, again: bool) -> Send:
-    """Signal a process (once ever, unless ``again``), remembering it in ``sent``."""
+    """Signal a process (once ever, unless ``again``), remembering it in ``sent``.
 
-    def send(proc: psutil.Process) -> None:
-        if again or proc not in sent:
+    Returns whether the process is a new one: the tree is still forking.
+    """
+
+    def send(proc: psutil.Process) -> bool:
+        new = proc not in sent
+        if again or new:
             sent.add(proc)
             with contextlib.suppress(psutil.Error):  # gone, or became another user's (setuid)
                 proc.send_signal(signum)
+        return new
 
     return send
 
 
-def _until_gone(scope: Scope, deadline: float, send: Send | None) -> list[psutil.Process]:
-    """Signal what runs, look again, until nothing is left or the deadline; return the rest."""
+def _until_gone(scope: Scope, deadline: float, send: Send | None) -> bool:
+    """Signal what runs, look again, until nothing is left (True) or the deadline (False).
+
+    Only ``gone`` decides: a look at /proc can come up empty while a process is between two
+    forks, and the tree is not gone then.
+    """
     pause = _FIRST_POLL
     while True:
-        procs = scope.processes()
-        if send is not None:
-            for proc in procs:
-                send(proc)
+        fresh = [send(proc) for proc in scope.processes()] if send is not None else []
+        if any(fresh):
+            pause = _FIRST_POLL  # something new: look again soon, before it forks away
         if scope.gone():
-            return []
+            return True
         now = time.monotonic()
         if now >= deadline:
-            return procs
+            return False
         time.sleep(min(pause, deadline - now))
         pause = min(pause * 2, _MAX_POLL)
         if scope.gone():  # the cheap question first: most trees are down before a second look
-            return []
+            return True
 
 
 def stop_tree(
@@ -160,11 +169,12 @@ def stop_tree(
     termed = set() if terminated else set(scope.broadcast(signal.SIGTERM))
     term = None if terminated else _sender(signal.SIGTERM, termed, again=False)
     killed: set[psutil.Process] = set()
-    if _until_gone(scope, started + grace, term):
+    gone = _until_gone(scope, started + grace, term)
+    if not gone:
         scope.broadcast(signal.SIGKILL)
         kill = _sender(signal.SIGKILL, killed, again=True)
-        _until_gone(scope, time.monotonic() + kill_wait, kill)
-    survivors = tuple(_describe(proc) for proc in scope.processes()) if not scope.gone() else ()
+        gone = _until_gone(scope, time.monotonic() + kill_wait, kill)
+    survivors = () if gone else tuple(_describe(p) for p in scope.processes()) or (_UNSEEN,)
     return Shutdown(time.monotonic() - started, len(killed), survivors)
 
 

@@ -1,7 +1,7 @@
 """A watchdog that stops the app when the runner dies without tearing it down (SIGKILL, OOM).
 
-The runner forks it before the app, and before any thread exists, so it costs a fork (about a
-millisecond), not an interpreter start. It holds the read end of a pipe whose only writer is the
+The runner forks it before the app, and before any thread exists, so it costs two forks (a few
+milliseconds), not an interpreter start. It holds the read end of a pipe whose only writer is the
 runner: end of file without a "done" first means the runner is gone. By then the app's
 processes have been re-parented away from the runner (to init, or an outer subreaper), so the
 watchdog finds them by the marker every one of them inherits in its environment,
