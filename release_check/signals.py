@@ -65,6 +65,7 @@ class SignalGuard:
 
     def __init__(self) -> None:
         self.received: int | None = None
+        self._raised = False
         self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
@@ -72,7 +73,14 @@ class SignalGuard:
         if first:
             self.received = signum
         if first and not _in_uninterruptible(frame):
+            self._raised = True
             raise Interrupted(signum)
+
+    def raise_deferred(self) -> None:
+        """Raise Interrupted now for a first signal that arrived inside uninterruptible code."""
+        if self.received is not None and not self._raised:
+            self._raised = True
+            raise Interrupted(self.received)
 
     def __enter__(self) -> SignalGuard:
         if threading.current_thread() is threading.main_thread():

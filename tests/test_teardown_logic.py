@@ -146,6 +146,15 @@ def test_a_signal_inside_uninterruptible_code_is_recorded_not_raised() -> None:
     assert guard.received == signal.SIGUSR1
 
 
+def test_a_deferred_signal_is_raised_once_afterwards() -> None:
+    """The first signal, recorded inside uninterruptible code, is raised once when asked."""
+    with SignalGuard() as guard:
+        _teardown_hit_by(signal.SIGUSR1)
+        with pytest.raises(Interrupted, match=r"^interrupted by SIGUSR1$"):
+            guard.raise_deferred()
+        guard.raise_deferred()
+
+
 def test_a_signal_elsewhere_raises_interrupted_once() -> None:
     """Outside uninterruptible code the first signal raises Interrupted, naming the signal."""
     with SignalGuard() as guard, pytest.raises(Interrupted, match=r"^interrupted by SIGUSR2$"):

@@ -4,7 +4,7 @@ A Run holds the app, the target, the watchdog, the record, and every thread star
 run: the HTTP warm-up, the output pump, the tree watcher, the reaper, the check pool and the
 request threads. ``start`` spawns the app and ``close`` undoes all of it; the caller calls
 ``start`` inside the ``try`` whose ``finally`` calls ``close``, so a signal that lands during
-or just after the spawn still stops the app. ``close`` is uninterruptible, and stops the app
+or just after the spawn still stops the app. Both are uninterruptible; ``close`` stops the app
 before it waits for the threads (a request blocked on the app ends when the app does), and
 waits for the threads before it closes the client and the wake-ups they use.
 """
@@ -56,8 +56,13 @@ class Run:
         self._watcher: TreeWatcher | None = None
         self._lingering: int | None = None  # the watchdog's pid, if it had not exited
 
+    @uninterruptible
     def start(self, command: str, environ: Mapping[str, str]) -> None:
-        """Watchdog first (forked while no thread runs), then the warm-up, the app, its watchers."""
+        """Watchdog first (forked while no thread runs), then the warm-up, the app, its watchers.
+
+        Uninterruptible, so that ``close`` never finds half a thing (a Popen lost inside its
+        constructor, a thread not yet started); the caller raises a signal that came meanwhile.
+        """
         self._watchdog = Watchdog.start(self._marker, self.config.shutdown_grace)
         self._adopted = become_subreaper()
         self._warmup = HttpWarmup()
@@ -67,10 +72,12 @@ class Run:
         self._process = spawn(command, env)
         self._app = App.attach(self.config.process_type, self._process, started, self._adopted,
                                self.console)
-        self._reaper = Reaper(self._process)
-        self._reaper.start()
-        self._watcher = TreeWatcher(self._app, self.target)
-        self._watcher.start()
+        reaper = Reaper(self._process)
+        reaper.start()
+        self._reaper = reaper
+        watcher = TreeWatcher(self._app, self.target)
+        watcher.start()
+        self._watcher = watcher
 
     @property
     def app(self) -> App:

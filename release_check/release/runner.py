@@ -85,6 +85,7 @@ def run(
     try:
         with contextlib.suppress(Interrupted):  # raised again below, with what teardown verified
             current.start(command, env)
+            guard.raise_deferred()
             _boot(current)
             _probe(current)
             stay_up(current.app, config.uptime)
