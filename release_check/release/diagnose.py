@@ -133,3 +133,19 @@ def hint(outcome: Outcome) -> str | None:
             " RELEASE_CHECK_HOST_HEADER to an allowed host, or RELEASE_CHECK_HEADERS for others"
         )
     return None
+
+
+_SHOWN_SURVIVORS = 5
+
+
+def unstoppable(label: str, shutdown: Shutdown) -> str | None:
+    """Processes outlived even SIGKILL (or kept forking away from it): they may hold the port."""
+    survivors = shutdown.survivors
+    if not survivors:
+        return None
+    shown = ", ".join(survivors[:_SHOWN_SURVIVORS]) + (
+        ", ..." if len(survivors) > _SHOWN_SURVIVORS else "")
+    return (
+        f"could not stop {len(survivors)} process(es) of {label}, even with SIGKILL: {shown};"
+        " they may still hold the port and memory"
+    )
