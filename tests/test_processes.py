@@ -11,24 +11,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
-from tests.conftest import APPS, RC_COMMAND, RunCheck, app_command, clean_env, pids_in
+from tests.conftest import APPS, RC_COMMAND, RunCheck, alive, app_command, clean_env, pids_in
 
 pytestmark = pytest.mark.slow
-
-
-def alive(pids: list[int]) -> list[int]:
-    """The pids that still run (zombies count as gone)."""
-    running = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                running.append(pid)
-        except psutil.NoSuchProcess:
-            continue
-    return running
 
 
 def wait_for_files(directory: Path, count: int, timeout: float = 15.0) -> None:
