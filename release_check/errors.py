@@ -19,13 +19,14 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── NotHealthy           the deadline passed; carries the last outcome
         ├── OverMemory           the app tree's peak memory exceeded the limit
         ├── ProcessFailed        a process beside web crashed, never got ready, or overran
-        └── Interrupted          the runner got SIGTERM, SIGINT or SIGHUP
+        └── Interrupted          the runner got a signal that would end it (SIGTERM, SIGINT, ...)
 
 ``release_check.cli.main`` is the only place these become messages and exit codes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from collections.abc import Sequence
 
@@ -139,10 +140,19 @@ class NotHealthy(CheckFailed):
 
 
 class Interrupted(CheckFailed):
-    """The runner itself was told to stop."""
+    """The runner itself was told to stop; ``aftermath`` says what its teardown verified."""
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(
-            f"interrupted by {signal.Signals(signum).name}; nothing it started is left running"
-        )
+    def __init__(self, signum: int, aftermath: str | None = None) -> None:
+        told = f"; {aftermath}" if aftermath else ""
+        super().__init__(f"interrupted by {signal_name(signum)}{told}")
         self.signum = signum
+
+
+def signal_name(signum: int) -> str:
+    """``SIGTERM``; ``SIGRTMIN+3`` for a real-time signal, which has no name of its own."""
+    with contextlib.suppress(ValueError):
+        return signal.Signals(signum).name
+    low = getattr(signal, "SIGRTMIN", None)
+    if low is not None and signum > low:
+        return f"SIGRTMIN+{signum - low}"
+    return f"signal {signum}"

@@ -183,6 +183,18 @@ def interrupt_when(process: subprocess.Popen[str], ready: Callable[[], None]) ->
         process.wait()
 
 
+def alive(pids: list[int]) -> list[int]:
+    """The pids that still run (zombies count as gone)."""
+    running = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                running.append(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return running
+
+
 def pids_in(pid_dir: Path) -> list[int]:
     """Every pid the fixture app recorded."""
     return [int(p.read_text()) for p in pid_dir.iterdir()] if pid_dir.exists() else []

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from release_check.checking import Workers
 from release_check.checking.attempt import Outcome, OutcomeKind
 from release_check.checking.parallel import check_all
 from release_check.checking.retry import Pacing, poll_until_passing
@@ -176,7 +177,7 @@ def test_a_settled_check_stops_the_others() -> None:
 
     started = time.monotonic()
     results = check_all([health, version], attempt_for, started + 30.0, 5.0,
-                        lambda _stop: time.sleep, settle=0.3)
+                        lambda _stop: time.sleep, workers=Workers(), settle=0.3)
     assert time.monotonic() - started < 10.0
     assert [r.polled.settled_s is not None for r in results] == [True, False]
     assert [r.polled.last for r in results] == [BROKEN, WARMING]

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import psutil
 import pytest
 
-from tests.conftest import APPS, FIXTURE_APP, REPO, RunCheck, clean_env, pids_in
+from tests.conftest import APPS, FIXTURE_APP, REPO, RunCheck, alive, clean_env, pids_in
 
 pytestmark = pytest.mark.slow
 
@@ -51,18 +50,6 @@ def _report(path: Path) -> dict[str, Any]:
     report: dict[str, Any] = json.loads(path.read_text())
     jsonschema.validate(report, SCHEMA)
     return report
-
-
-def alive(pids: list[int]) -> list[int]:
-    """The pids that still run (zombies count as gone)."""
-    running = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                running.append(pid)
-        except psutil.NoSuchProcess:
-            continue
-    return running
 
 
 def test_worker_crash_at_boot_fails_naming_it_and_its_last_lines(release_check: RunCheck,

@@ -9,6 +9,7 @@ from release_check.checking.headers import request_headers
 from release_check.checking.parallel import Attempt, CheckResult, Stopped, check_all
 from release_check.checking.retry import Pacing, Polled, poll_until_passing
 from release_check.checking.warmup import HttpWarmup
+from release_check.checking.workers import Workers
 
 __all__ = [
     "BODY_LIMIT",
@@ -19,6 +20,7 @@ __all__ = [
     "Pacing",
     "Polled",
     "Stopped",
+    "Workers",
     "check_all",
     "client",
     "explain",

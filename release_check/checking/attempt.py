@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from release_check import __version__
+from release_check.checking.workers import Workers
 from release_check.config import Expectation
 from release_check.text import quoted
 
@@ -79,20 +80,25 @@ def _read_capped(response: httpx.Response, limit: int, deadline: float) -> bytes
 
 def fetch(
     http: httpx.Client, url: str, timeout: float, method: str = "GET",
-    headers: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None, *, workers: Workers | None = None,
 ) -> Outcome:
     """Request ``url`` once, reading at most BODY_LIMIT bytes, within ``timeout`` seconds.
 
     httpx's timeouts bound each read, not the whole exchange, so a server that drips its
     headers a byte a second would hold an attempt forever: the request runs in a daemon thread
     that is abandoned at the deadline (it ends when the server closes, or with the runner).
+    Given ``workers``, the thread is theirs, so the run can wait for it before closing ``http``.
     """
     box: list[Outcome] = []
-    worker = threading.Thread(
-        target=lambda: box.append(_exchange(http, url, timeout, method, headers)),
-        name="request", daemon=True,
-    )
-    worker.start()
+
+    def exchange() -> None:
+        box.append(_exchange(http, url, timeout, method, headers))
+
+    if workers is None:
+        worker = threading.Thread(target=exchange, name="request", daemon=True)
+        worker.start()
+    else:
+        worker = workers.start(exchange, "request")
     worker.join(timeout + _JOIN_SLACK)
     if box:
         return box[0]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from release_check.checking.attempt import Outcome, passes
 from release_check.checking.retry import Pacing, Polled, poll_until_passing
+from release_check.checking.workers import Workers
 from release_check.config import Expectation
 
 Attempt = Callable[[float], Outcome]
@@ -37,12 +38,14 @@ def check_all(
     request_timeout: float,
     sleep_for: Callable[[threading.Event], Callable[[float], None]],
     *,
+    workers: Workers,
     settle: float | None = None,
 ) -> list[CheckResult]:
     """Poll every check until it passes, settles on a failure, or the deadline.
 
     Each check settles on its own; once one has settled on a failure the verdict is known,
-    so the others stop retrying too. An exception from one ends them all.
+    so the others stop retrying too. An exception from one ends them all. The pool's threads
+    are ``workers``': the run waits for them after stopping the app.
     """
     stop = threading.Event()
     decided = threading.Event()
@@ -63,7 +66,8 @@ def check_all(
         wait,
     )
 
-    pool = ThreadPoolExecutor(max_workers=len(expectations), thread_name_prefix="check")
+    pool = ThreadPoolExecutor(max_workers=len(expectations), thread_name_prefix="check",
+                              initializer=workers.adopt)
     try:
         futures = [pool.submit(one, expected) for expected in expectations]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)

@@ -41,8 +41,8 @@ class HttpWarmup:
             raise RuntimeError("the HTTP client was not built")
         return self._client
 
-    def close(self) -> None:
-        """Close the client if it was built."""
+    def close(self, *, in_use: bool = False) -> None:
+        """Close the client if it was built, unless a thread may still be ``in_use`` of it."""
         self._thread.join()
-        if self._client is not None:
+        if self._client is not None and not in_use:
             self._client.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ import httpx
 
 from release_check.checking import client
 from release_check.config import BY_KEY, Expectation, load
-from release_check.errors import Interrupted, UsageError
+from release_check.errors import Interrupted, UsageError, signal_name
 from release_check.text import printable
 
 _MATCHING = ("expected_status", "expected_body", "body_contains", "body_regex")
@@ -125,4 +124,4 @@ def _scheme_only(raw: str) -> str:
 
 def stopped_by(error: Interrupted) -> str:
     """``SIGINT``: the name of the signal that interrupted a run."""
-    return signal.Signals(error.signum).name
+    return signal_name(error.signum)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, cast
 
 from release_check.console import Console
-from release_check.release.linux import become_subreaper
 from release_check.release.pump import OutputPump
 from release_check.release.wakeup import Wakeup
 
@@ -22,6 +21,21 @@ if TYPE_CHECKING:
 def _shell() -> str:
     """Heroku runs Procfile commands with bash; fall back to POSIX sh where bash is absent."""
     return shutil.which("bash") or "/bin/sh"
+
+
+RUN_ID_VARIABLE = "RELEASE_CHECK_RUN_ID"
+
+
+def spawn(command: str, environ: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """Start ``command`` under a shell, in its own session, its output merged into one pipe."""
+    return subprocess.Popen(
+        [_shell(), "-c", command],
+        env=dict(environ),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 @dataclass
@@ -44,27 +58,15 @@ class App:
     check_beside: Callable[[], None] = lambda: None
 
     @classmethod
-    def start(
-        cls, label: str, command: str, port: int | None, environ: Mapping[str, str],
+    def attach(
+        cls, label: str, process: subprocess.Popen[bytes], started: float, adopted: bool,
         console: Console, *, family: Family | None = None,
         on_text: Callable[[str], None] | None = None,
     ) -> App:
-        """Spawn ``command`` under a shell with the runner's environment, PORT only if given.
+        """Watch a spawned root: a wake-up on its exit, and a pump relaying its output.
 
         ``on_text`` sees each line of its output (a ready regex); ``family`` gets its root.
         """
-        env = {k: v for k, v in environ.items() if k != "PORT"}
-        env.update({} if port is None else {"PORT": str(port)})
-        adopted = become_subreaper()
-        started = time.monotonic()
-        process = subprocess.Popen(
-            [_shell(), "-c", command],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
         if family is not None:
             family.add(process.pid, label)
         wakeup = Wakeup(process.pid)

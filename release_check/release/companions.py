@@ -7,22 +7,20 @@ crash of any of them ends the run within one poll interval, whatever web is doin
 
 from __future__ import annotations
 
-import threading
+import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 
 from release_check.config import ProcessSpec
 from release_check.console import Console
 from release_check.errors import ProcessFailed
-from release_check.release import diagnose
-from release_check.release.app import App
+from release_check.release.app import App, spawn
 from release_check.release.family import Family
 from release_check.release.health import Health
-from release_check.release.linux import reap_adopted_children
 from release_check.release.ports import Target
 from release_check.release.record import ProcessRecord, Shutdown
 from release_check.release.tail import Tail
-from release_check.release.tree import TreeWatcher, stop_tree
+from release_check.release.tree import TreeWatcher
 
 POLL_INTERVAL = 0.02
 _LAST_LINES = 0.05  # after an exit, how long the pump may take to deliver the last lines
@@ -45,11 +43,13 @@ class Companion:
         return self.spec.name
 
     def start(self, command: str, environ: Mapping[str, str], console: Console,
-              family: Family, target: Target) -> None:
+              family: Family, target: Target, *, adopted: bool) -> None:
         """Spawn it without PORT, and watch its tree."""
-        self.app = App.start(self.name, command, None, environ, console, family=family,
-                             on_text=self.on_line)
-        self.health.started = self.app.started
+        started = time.monotonic()
+        process = spawn(command, {k: v for k, v in environ.items() if k != "PORT"})
+        self.app = App.attach(self.name, process, started, adopted, console, family=family,
+                              on_text=self.on_line)
+        self.health.started = started
         self.watcher = TreeWatcher(self.app, target)
         self.watcher.start()
 
@@ -86,12 +86,21 @@ class Companions:
 
     def start(self, commands: Mapping[str, str], environ: Mapping[str, str], console: Console,
               target: Target, web: App) -> None:
-        """Spawn each, and make web's waits check them."""
+        """Spawn each beside ``web`` (with web's ``environ``, less PORT); web's waits check them."""
         if self.family is None:
             return
         for companion in self.members:
-            companion.start(commands[companion.name], environ, console, self.family, target)
+            companion.start(commands[companion.name], environ, console, self.family, target,
+                            adopted=web.adopted)
         web.check_beside = self.check
+
+    def names(self) -> list[str]:
+        """The process types beside web, in the order named."""
+        return [companion.name for companion in self.members]
+
+    def roots(self) -> list[subprocess.Popen[bytes]]:
+        """The root process of each one started."""
+        return [c.app.process for c in self.members if c.app is not None]
 
     def check(self) -> None:
         """Raise ProcessFailed for the first process that has failed, if any."""
@@ -111,42 +120,23 @@ class Companions:
             also(f"while waiting for {', '.join(waiting)} to get ready")
             sleep(POLL_INTERVAL)
 
-    def stop(self, web: App, grace: float) -> tuple[Shutdown, list[str]]:
-        """Stop web and every companion at once; web's shutdown and the warnings it raised.
-
-        Each tree gets its own thread, so the graces run side by side as when Heroku stops a
-        release's dynos; adopted orphans are reaped once all are down.
-        """
-        started = [c for c in self.members if c.app is not None]
-        for companion in started:
+    def stop_watching(self) -> None:
+        """Stop each tree's watcher, before the teardown they would race with."""
+        for companion in self.members:
             if companion.watcher is not None:
                 companion.watcher.stop()
-        threads = [threading.Thread(target=self._stop_one, args=(c, grace), daemon=True)
-                   for c in started]
-        for thread in threads:
-            thread.start()
-        shutdown = stop_tree(web, grace, reap=not started)
-        for thread in threads:
-            thread.join()
-        if started and web.adopted:
-            reap_adopted_children()
-        return shutdown, [warning for c in started if (warning := self._drain(c, grace))]
 
-    @staticmethod
-    def _stop_one(companion: Companion, grace: float) -> None:
-        if companion.app is not None:
-            companion.shutdown = stop_tree(companion.app, grace, reap=False)
+    def stopped(self, shutdown: Shutdown) -> None:
+        """Once the one teardown of every tree is over, read their last lines.
 
-    @staticmethod
-    def _drain(companion: Companion, grace: float) -> str | None:
-        """Read its last lines; the warning if it ignored SIGTERM."""
-        if companion.app is None:
-            return None
-        companion.app.pump.finish(_PUMP_DRAIN)
-        companion.app.wakeup.close()
-        if companion.shutdown is None:
-            return None
-        return diagnose.ignored_sigterm(companion.name, companion.shutdown, grace)
+        Web and the companions are stopped together (release/lifetime.py), so they share one
+        Shutdown, and an ignored SIGTERM is said once, of the run's processes as a whole.
+        """
+        for companion in self.members:
+            companion.shutdown = shutdown
+            if companion.app is not None:
+                companion.app.pump.finish(_PUMP_DRAIN)
+                companion.app.wakeup.close()
 
     def records(self) -> list[ProcessRecord]:
         """What the run observed of each."""

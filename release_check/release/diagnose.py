@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 
 from release_check.checking import Outcome
-from release_check.release.ports import ANY_V6, Listener, Target, describe, endpoint, endpoints
+from release_check.release.ports import (
+    ANY_V6,
+    Listener,
+    Target,
+    describe,
+    endpoint,
+    endpoints,
+    ip_of,
+)
 from release_check.release.record import MEGABYTE, Memory, Shutdown
 
 R10_BOOT_LIMIT = 60.0
@@ -14,18 +21,8 @@ SLOW_BOOT_SHARE = 0.75
 R12_EXIT_LIMIT = 30.0
 
 
-def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
 def _loopback(address: str) -> bool:
-    ip = _ip(address)
+    ip = ip_of(address)
     return ip is not None and ip.is_loopback
 
 
@@ -33,7 +30,7 @@ def _takes_ipv4(listener: Listener) -> bool:
     """Whether a router connecting over IPv4 to the dyno's own address reaches the socket."""
     if listener.address == ANY_V6:
         return listener.v6only is not True  # unknown counts as dual-stack: no warning on a guess
-    ip = _ip(listener.address)
+    ip = ip_of(listener.address)
     return ip is not None and ip.version == 4 and not ip.is_loopback
 
 
@@ -133,3 +130,19 @@ def hint(outcome: Outcome) -> str | None:
             " RELEASE_CHECK_HOST_HEADER to an allowed host, or RELEASE_CHECK_HEADERS for others"
         )
     return None
+
+
+_SHOWN_SURVIVORS = 5
+
+
+def unstoppable(label: str, shutdown: Shutdown) -> str | None:
+    """Processes outlived even SIGKILL (or kept forking away from it): they may hold the port."""
+    survivors = shutdown.survivors
+    if not survivors:
+        return None
+    shown = ", ".join(survivors[:_SHOWN_SURVIVORS]) + (
+        ", ..." if len(survivors) > _SHOWN_SURVIVORS else "")
+    return (
+        f"could not stop {len(survivors)} process(es) of {label}, even with SIGKILL: {shown};"
+        " they may still hold the port and memory"
+    )

@@ -34,7 +34,7 @@ def _family(address: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in address else socket.AF_INET
 
 
-def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def ip_of(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The address, an IPv4-mapped IPv6 one as its IPv4 address; None if it is not an IP."""
     try:
         ip = ipaddress.ip_address(address)
@@ -100,7 +100,7 @@ class Listener:
         """Whether this socket accepts connections made to ``address`` (an IP of this host)."""
         if self.address == address:
             return True
-        wanted, mine = _ip(address), _ip(self.address)
+        wanted, mine = ip_of(address), ip_of(self.address)
         if wanted is None or mine is None:
             return False
         if self.address == ANY_V4:
@@ -119,7 +119,7 @@ class Listener:
             return LOOPBACK_V4
         if self.address == ANY_V6:
             return LOOPBACK_V4 if self.v6only is False else LOOPBACK_V6
-        ip = _ip(self.address)
+        ip = ip_of(self.address)
         return str(ip) if ip is not None else self.address
 
 

@@ -35,10 +35,14 @@ class Memory:
 
 @dataclass(frozen=True)
 class Shutdown:
-    """How the tree went down: seconds from SIGTERM to the last exit, processes SIGKILLed."""
+    """How the tree went down: seconds from SIGTERM to the last exit, processes SIGKILLed.
+
+    ``survivors`` describes each process still running when the teardown gave up.
+    """
 
     seconds: float
     killed: int
+    survivors: tuple[str, ...] = ()
 
 
 @dataclass

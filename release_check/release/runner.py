@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from release_check.checking import (
     Attempt,
     CheckResult,
-    HttpWarmup,
     Outcome,
     Stopped,
     check_all,
@@ -33,9 +32,10 @@ from release_check.errors import (
     OverMemory,
     PortInUse,
     ProcessFailed,
+    UsageError,
 )
 from release_check.release import budgets, diagnose
-from release_check.release.app import App
+from release_check.release.app import RUN_ID_VARIABLE, App
 from release_check.release.boot import (
     Listening,
     confirm_owner,
@@ -45,7 +45,7 @@ from release_check.release.boot import (
     wait_listening,
     watchful_sleep,
 )
-from release_check.release.companions import Companions
+from release_check.release.lifetime import Run
 from release_check.release.ports import (
     Target,
     answering,
@@ -55,13 +55,7 @@ from release_check.release.ports import (
     probes,
 )
 from release_check.release.record import ProcessRecord, Record
-from release_check.release.tree import TreeWatcher
 from release_check.signals import SignalGuard
-
-if TYPE_CHECKING:
-    import httpx
-
-_PUMP_DRAIN = 1.0
 
 
 def boot_command(config: Config) -> tuple[str, str, list[str]]:
@@ -85,11 +79,21 @@ def target_for(config: Config) -> Target:
     return target
 
 
+def refuse_nested(environ: Mapping[str, str]) -> None:
+    """A release check started by the app it checks would start itself again, without end."""
+    if environ.get(RUN_ID_VARIABLE):
+        raise UsageError(
+            f"release-check is running inside the app it checks ({RUN_ID_VARIABLE} is set):"
+            " the web command must start the app, not release-check"
+        )
+
+
 def run(
     config: Config, console: Console, guard: SignalGuard, record: Record,
     environ: Mapping[str, str] = os.environ,
 ) -> None:
     """Run the check; return on a pass, raise a CheckFailed (or UsageError) otherwise."""
+    refuse_nested(environ)
     command, source, notes = boot_command(config)
     others, more = _companion_commands(config)
     record.warnings += notes + [note for note in more if note not in notes]
@@ -97,27 +101,23 @@ def run(
     target = target_for(config)
     record.port = target.port
     console.detail(f"booting {source} with PORT={target.port}")
-    warmup = HttpWarmup()
-    companions = Companions(config.companions(), config.process_type)
-    app = App.start(config.process_type, command, target.port, env, console,
-                    family=companions.family)
-    watcher = TreeWatcher(app, target)
-    watcher.start()
+    current = Run(config, console, record, target)
     try:
-        companions.start(others, env, console, target, app)
-        target = _boot(app, target, config, record, watcher)
-        _probe(app, target, config, warmup.client(), record, watcher=watcher)
-        ensure_alone(app, target, "right after passing the check")
-        console.detail(f"passed; the app must now stay up {config.uptime:g}s")
-        stay_up(app, config.uptime)
-        record.uptime_s = config.uptime
-        companions.wait_ready(lambda phase: ensure_alive(app, phase))
+        with contextlib.suppress(Interrupted):  # raised again below, with what teardown verified
+            current.start(command, env, others)
+            guard.raise_deferred()
+            current.target = _boot(current)
+            _probe(current)
+            ensure_alone(current.app, current.target, "right after passing the check")
+            console.detail(f"passed; the app must now stay up {config.uptime:g}s")
+            stay_up(current.app, config.uptime)
+            record.uptime_s = config.uptime
+            current.companions.wait_ready(lambda phase: ensure_alive(current.app, phase))
     finally:
-        with guard.shield():
-            _wind_down(app, watcher, config, record, companions)
-            warmup.close()
+        current.close()
+        _records(current)
     if guard.received is not None:
-        raise Interrupted(guard.received)
+        raise Interrupted(guard.received, current.aftermath())
     _judge_memory(config, record)
 
 
@@ -127,6 +127,20 @@ def _companion_commands(config: Config) -> tuple[dict[str, str], list[str]]:
     if not chosen:
         return {}, []
     return process_commands(config.procfile, config.process_specs, chosen)
+
+
+def _records(current: Run) -> None:
+    """Each process type's record, web first, once every tree is down."""
+    record, config = current.record, current.config
+    if not current.spawned:
+        return
+    app = current.app
+    web = ProcessRecord(app.label, record.healthy_s, "check" if record.healthy_s else None,
+                        None, app.exit_code(), record.peak, config.max_memory_mb,
+                        record.shutdown, tail=record.tail)
+    record.processes = [web, *current.companions.records()]
+    together = budgets.together_over(record.processes)
+    record.warnings += [together] if together else []
 
 
 def _judge_memory(config: Config, record: Record) -> None:
@@ -140,16 +154,15 @@ def _judge_memory(config: Config, record: Record) -> None:
             raise ProcessFailed(process.name, message)
 
 
-def _boot(
-    app: App, target: Target, config: Config, record: Record, watcher: TreeWatcher
-) -> Target:
+def _boot(current: Run) -> Target:
     """Wait for the socket, make sure it is the app's, judge how it was bound; say where."""
+    app, config, record = current.app, current.config, current.record
     listening: Listening | None = None
     while listening is None:
-        wait_listening(app, target, app.started + config.timeout, watcher,
+        wait_listening(app, current.target, app.started + config.timeout, current.watcher,
                        config.wrong_port_grace)
         record.listening_s = app.elapsed()
-        listening = confirm_owner(app, target)
+        listening = confirm_owner(app, current.target)
     record.listeners = listening.listeners
     loopback = diagnose.loopback_only(app.label, record.listeners)
     if loopback and config.strict_bind:
@@ -160,13 +173,14 @@ def _boot(
     return listening.target
 
 
-def _probe(app: App, target: Target, config: Config, http: httpx.Client, record: Record,
-           *, watcher: TreeWatcher) -> None:
+def _probe(current: Run) -> None:
     """Run every check until all pass; fail with each failing check's last outcome."""
+    app, config, record, watcher = current.app, current.config, current.record, current.watcher
+    http = current.http()
     phase = "before passing the check"
 
     def attempt_for(expected: Expectation, stop: threading.Event) -> Attempt:
-        url = target.base_url + expected.path
+        url = current.target.base_url + expected.path
 
         def attempt(timeout: float) -> Outcome:
             if stop.is_set():
@@ -176,13 +190,13 @@ def _probe(app: App, target: Target, config: Config, http: httpx.Client, record:
                 expected, router=config.router_headers, host=config.host_header,
                 common=config.headers,
             )
-            return fetch(http, url, timeout, expected.method, headers)
+            return fetch(http, url, timeout, expected.method, headers, workers=current.workers)
 
         return attempt
 
     record.checks = check_all(config.expectations(), attempt_for, app.started + config.timeout,
                               config.request_timeout, lambda stop: watchful_sleep(app, stop),
-                              settle=config.settle)
+                              workers=current.workers, settle=config.settle)
     failed = [result for result in record.checks if not result.passed]
     if failed:
         ensure_alive(app, phase, watcher)
@@ -199,25 +213,3 @@ def _failure(result: CheckResult, app: App) -> str:
         f" (last of {polled.attempts} attempts over {app.elapsed():.1f}s{settled})"
         + (f"; hint: {hint}" if hint else "")
     )
-
-
-def _wind_down(
-    app: App, watcher: TreeWatcher, config: Config, record: Record, companions: Companions
-) -> None:
-    """Stop watching, stop every tree at once, collect what the teardown showed."""
-    watcher.stop()
-    record.peak = watcher.peak
-    record.listeners = record.listeners or watcher.listeners
-    exit_code = app.exit_code()
-    record.shutdown, beside = companions.stop(app, config.shutdown_grace)
-    app.pump.finish(_PUMP_DRAIN)
-    app.wakeup.close()
-    record.tail = app.pump.tail()
-    ignored = diagnose.ignored_sigterm(app.label, record.shutdown, config.shutdown_grace)
-    record.warnings += ([ignored] if ignored else []) + beside
-    web = ProcessRecord(app.label, record.healthy_s, "check" if record.healthy_s else None,
-                        None, exit_code, record.peak, config.max_memory_mb, record.shutdown,
-                        tail=record.tail)
-    record.processes = [web, *companions.records()]
-    together = budgets.together_over(record.processes)
-    record.warnings += [together] if together else []

@@ -5,9 +5,11 @@ it listens on: the wait loop probes a socket every 20 ms at most, and a walk cos
 Between walks it takes cheap snapshots of the tree's pids, to count workers that exit
 (respawn.py).
 
-The teardown follows pytest-xprocess: the tree is snapshotted before anything is signalled, and
-again before SIGKILL, so children forked during the grace are not missed. As gunicorn's arbiter
-and Heroku's dyno manager do, every process gets SIGTERM at once, then SIGKILL after the grace.
+The teardown gives each process exactly one SIGTERM, as Heroku's dyno manager does (a second
+one hangs some servers), looking again and again until nothing is left, so that children forked
+during the grace, and descendants that keep forking away, are stopped too; then SIGKILL, just
+as repeatedly, for what outlives the grace. What is "the tree" is a Scope: the runner's own
+descendants (release/lifetime.py), or the processes carrying the run's marker (the watchdog).
 """
 
 from __future__ import annotations
@@ -15,18 +17,22 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import threading
 import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import psutil
 
 from release_check.release.app import App, kill_group
-from release_check.release.linux import reap_adopted_children
 from release_check.release.ports import Listener, Target, listeners_of, serving
+from release_check.release.reaper import reap_exited
 from release_check.release.record import Memory, Shutdown
 from release_check.release.respawn import CrashLoop, ExitCounter, process_name, snapshots
 
-_KILL_WAIT = 5.0
+KILL_WAIT = 5.0
+_UNSEEN = "a process it could not name (it kept forking while looked at)"
 _FIRST_POLL, _MAX_POLL = 0.001, 0.02  # most trees exit within milliseconds of SIGTERM
 
 
@@ -46,55 +52,147 @@ def app_tree(app: App) -> list[psutil.Process]:
         return []
 
 
-def _signal_all(procs: list[psutil.Process], app: App, signum: int) -> None:
-    kill_group(app.pid, signum)
+class Scope(Protocol):
+    """The processes one teardown must stop."""
+
+    def processes(self) -> list[psutil.Process]:
+        """Those still running now (zombies are done)."""
+
+    def gone(self) -> bool:
+        """Whether none is left, as far as this scope can verify."""
+
+    def broadcast(self, signum: int) -> list[psutil.Process]:
+        """Signal a whole group at once, if the scope has one; return the processes reached."""
+
+
+def running(procs: list[psutil.Process]) -> list[psutil.Process]:
+    """``procs`` without the exited and the zombies."""
+    alive = []
     for proc in procs:
-        with contextlib.suppress(psutil.Error):  # gone, or became another user's (setuid)
-            proc.send_signal(signum)
-    if app.exit_code() is None:
-        app.process.send_signal(signum)
+        with contextlib.suppress(psutil.Error):
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                alive.append(proc)
+    return alive
 
 
-def _finished(proc: psutil.Process) -> bool:
-    """Exited, or a zombie: nothing more will run in it."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(proc.pid, os.WNOHANG)  # reaps it if it is (or was adopted as) our child
+class Descendants:
+    """The runner's view of the roots it spawned (none if the spawn was interrupted).
+
+    As a subreaper the runner adopts every orphan, so its descendants are the app's whole tree
+    (every process type's, when several run) and the tree is gone once the runner has no child
+    left. Without one (macOS), what can be seen is each root's tree, and each root's process
+    group is signalled for the daemons that left it.
+    """
+
+    def __init__(self, roots: Sequence[subprocess.Popen[bytes]], adopted: bool) -> None:
+        self._roots = list(roots)
+        self._adopted = adopted
+
+    def processes(self) -> list[psutil.Process]:
+        """Every running descendant (with a subreaper), else each root and its descendants."""
+        with contextlib.suppress(psutil.Error):
+            if self._adopted:
+                return running(psutil.Process().children(recursive=True))
+        found: list[psutil.Process] = []
+        for root in self._roots:
+            with contextlib.suppress(psutil.Error):
+                top = psutil.Process(root.pid)
+                found += [top, *top.children(recursive=True)]
+        return running(found)
+
+    def gone(self) -> bool:
+        """Reap what exited; with a subreaper, gone means no child is left at all."""
+        if self._adopted:
+            return not reap_exited(self._roots)
+        exited = all(root.poll() is not None for root in self._roots)
+        return exited and not self.processes()
+
+    def broadcast(self, signum: int) -> list[psutil.Process]:
+        """Without a subreaper, signal each root's process group, which may hold unseen daemons."""
+        if self._adopted:
+            return []
+        groups = {root.pid for root in self._roots}
+        members = [p for p in self.processes() if _group_of(p) in groups]
+        for group in groups:
+            kill_group(group, signum)
+        return members
+
+
+def _group_of(proc: psutil.Process) -> int | None:
     try:
-        return proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
+        return os.getpgid(proc.pid)
+    except OSError:
+        return None
 
 
-def _wait(procs: list[psutil.Process], app: App, timeout: float) -> list[psutil.Process]:
-    """Wait until the root and ``procs`` finished or ``timeout`` passed; return the rest."""
-    deadline = time.monotonic() + timeout
+Send = Callable[[psutil.Process], bool]
+
+
+def _sender(signum: int, sent: set[psutil.Process], *, again: bool) -> Send:
+    """Signal a process (once ever, unless ``again``), remembering it in ``sent``.
+
+    Returns whether the process is a new one: the tree is still forking.
+    """
+
+    def send(proc: psutil.Process) -> bool:
+        new = proc not in sent
+        if again or new:
+            sent.add(proc)
+            with contextlib.suppress(psutil.Error):  # gone, or became another user's (setuid)
+                proc.send_signal(signum)
+        return new
+
+    return send
+
+
+def _until_gone(scope: Scope, deadline: float, send: Send | None) -> bool:
+    """Signal what runs, look again, until nothing is left (True) or the deadline (False).
+
+    Only ``gone`` decides: a look at /proc can come up empty while a process is between two
+    forks, and the tree is not gone then.
+    """
     pause = _FIRST_POLL
     while True:
-        alive = [p for p in procs if not _finished(p)]
-        if (not alive and app.exit_code() is not None) or time.monotonic() >= deadline:
-            return alive
-        time.sleep(pause)
+        fresh = [send(proc) for proc in scope.processes()] if send is not None else []
+        if any(fresh):
+            pause = _FIRST_POLL  # something new: look again soon, before it forks away
+        if scope.gone():
+            return True
+        now = time.monotonic()
+        if now >= deadline:
+            return False
+        time.sleep(min(pause, deadline - now))
         pause = min(pause * 2, _MAX_POLL)
+        if scope.gone():  # the cheap question first: most trees are down before a second look
+            return True
 
 
-def stop_tree(app: App, grace: float, *, reap: bool = True) -> Shutdown:
-    """SIGTERM the tree, SIGKILL what outlives ``grace``, reap; report how long it took.
+def stop_tree(
+    scope: Scope, grace: float, *, terminated: bool = False, kill_wait: float = KILL_WAIT
+) -> Shutdown:
+    """One SIGTERM to each process, SIGKILL for what outlives ``grace``; report how it went.
 
-    ``reap=False`` leaves adopted orphans to the caller: with other types stopping at the same
-    time, a wait for any child could collect another root's exit status before its Popen does.
+    ``terminated`` means someone else already sent the SIGTERMs (the watchdog finishing a
+    teardown the runner began): only the wait and the SIGKILLs are left to do.
     """
     started = time.monotonic()
-    procs = app_tree(app)
-    _signal_all(procs, app, signal.SIGTERM)
-    alive = _wait(procs, app, grace)
-    survivors = {p.pid: p for p in [*alive, *app_tree(app)] if not _finished(p)}
-    killed = len(survivors) + int(app.exit_code() is None)
-    if killed:
-        _signal_all(list(survivors.values()), app, signal.SIGKILL)
-        _wait(list(survivors.values()), app, _KILL_WAIT)
-    if app.adopted and reap:
-        reap_adopted_children()
-    return Shutdown(time.monotonic() - started, killed)
+    termed = set() if terminated else set(scope.broadcast(signal.SIGTERM))
+    term = None if terminated else _sender(signal.SIGTERM, termed, again=False)
+    killed: set[psutil.Process] = set()
+    gone = _until_gone(scope, started + grace, term)
+    if not gone:
+        scope.broadcast(signal.SIGKILL)
+        kill = _sender(signal.SIGKILL, killed, again=True)
+        gone = _until_gone(scope, time.monotonic() + kill_wait, kill)
+    survivors = () if gone else tuple(_describe(p) for p in scope.processes()) or (_UNSEEN,)
+    return Shutdown(time.monotonic() - started, len(killed), survivors)
+
+
+def _describe(proc: psutil.Process) -> str:
+    try:
+        return f"pid {proc.pid} ({proc.name()})"
+    except psutil.Error:
+        return f"pid {proc.pid}"
 
 
 WALK_INTERVAL = 1.0

@@ -1,9 +1,9 @@
 """Run a command as a child subreaper (Linux); print what it left behind when it exited.
 
 When the command exits, every descendant it had not reaped is re-parented here: a zombie it
-never waited for, or a process still running. They are printed as JSON, ``{"code": N, "left":
-[{"pid": P, "state": "Z"}, ...]}``, then killed and reaped. The command's own output goes to
-stderr, so that stdout holds only that line.
+never waited for, or a process still running. They are printed as JSON, ``{"code": N,
+"left": [{"pid": P, "name": N, "state": "Z"}, ...]}``, then killed and reaped. The command's own
+output goes to stderr, so that stdout holds only that line.
 """
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ PR_SET_CHILD_SUBREAPER = 36
 
 
 def children() -> list[dict[str, object]]:
-    """This process's children, from /proc: pid and state (Z for a zombie)."""
+    """This process's children, from /proc: pid, name and state (Z for a zombie)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            text = stat.read_text()
         except OSError:
             continue
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        fields = rest.split()
         if int(fields[1]) == os.getpid():
-            found.append({"pid": int(stat.parent.name), "state": fields[0]})
+            found.append({"pid": int(stat.parent.name), "name": name, "state": fields[0]})
     return found
 
 

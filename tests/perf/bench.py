@@ -703,7 +703,7 @@ MILESTONES = {  # the end of each segment -> its name; segments are consecutive 
     "client.begin": "settings, free-port check",
     "client.end": "httpx.Client()",
     "spawn.begin": "(between client and spawn)",
-    "spawn.end": "spawn: subreaper, Popen(bash -c), pump thread",
+    "spawn.end": "spawn: watchdog, subreaper, Popen(bash -c), threads",
     "listen": "the app's own boot: not the checker's cost",
     "wait.end": "noticing that it listens",
     "confirm.end": "ownership check (psutil walk + net_connections)",

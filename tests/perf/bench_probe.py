@@ -49,14 +49,14 @@ def wrap(owner: object, attribute: str, name: str) -> None:
 # (module, class or "", attribute, mark name): the runner's phases, in the order they run.
 PHASES = [
     ("release_check.checking.attempt", "", "client", "client"),
-    ("release_check.release.app", "App", "start", "spawn"),
+    ("release_check.release.lifetime", "Run", "start", "spawn"),
     ("release_check.release.runner", "", "wait_listening", "wait"),
     ("release_check.release.runner", "", "confirm_owner", "confirm"),
     ("release_check.release.runner", "", "poll_until_passing", "check"),  # before probing.py
     ("release_check.release.runner", "", "check_all", "check"),
     ("release_check.release.runner", "", "stay_up", "uptime"),
     ("release_check.release.tree", "TreeWatcher", "stop", "unwatch"),
-    ("release_check.release.runner", "", "stop_tree", "teardown"),
+    ("release_check.release.lifetime", "", "stop_tree", "teardown"),
     ("release_check.release.pump", "OutputPump", "finish", "drain"),
 ]
 
