@@ -8,10 +8,10 @@ it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from release_check.release.github import in_actions, step_summary, stop_token, workflow_commands
-from release_check.release.junit import write_junit
 from release_check.release.record import MEGABYTE, Memory, ProcessRecord, Record, Shutdown
 from release_check.release.report import check_writable, document, early_path, report_path, write
 from release_check.release.tail import Tail, tail_report
@@ -19,6 +19,7 @@ from release_check.release.tail import Tail, tail_report
 if TYPE_CHECKING:
     from release_check.config import Config
     from release_check.console import Console
+    from release_check.errors import ReleaseCheckError
     from release_check.signals import SignalGuard
 
 __all__ = [
@@ -51,3 +52,10 @@ def run(
     from release_check.release.runner import run as run_check  # noqa: PLC0415  (psutil)
 
     run_check(config, console, guard, record, environ)
+
+
+def write_junit(path: Path, record: Record, error: ReleaseCheckError | None) -> None:
+    """Write the JUnit file (junit.py); ElementTree loads only when one is asked for."""
+    from release_check.release.junit import write_junit as write_file  # noqa: PLC0415
+
+    write_file(path, record, error)

@@ -31,6 +31,7 @@ from release_check.release.ports import (
     probes,
     serving,
 )
+from release_check.release.probing import Poller
 from release_check.release.tail import tail_report
 from release_check.release.tree import TreeWatcher, tree_of
 from release_check.text import describe_exit
@@ -110,15 +111,16 @@ def wait_listening(
     $PORT is polled (see ``probes``).
     """
     phase = f"before listening on port {target.port}"
-    while True:
-        ensure_alive(app, phase, watcher)
-        if answering(probes(target, watcher.listeners), _CONNECT_TIMEOUT):
-            return
-        if watcher.elsewhere_for() >= wrong_port_grace:
-            raise _misbound(app.label, target, watcher.listeners)
-        if time.monotonic() >= deadline:
-            raise _never_listened(app, target, watcher)
-        app.wakeup.wait(POLL_INTERVAL, output=True)
+    with Poller(target, _CONNECT_TIMEOUT) as poller:
+        while True:
+            ensure_alive(app, phase, watcher)
+            if poller.answer(watcher.listeners):
+                return
+            if watcher.elsewhere_for() >= wrong_port_grace:
+                raise _misbound(app.label, target, watcher.listeners)
+            if time.monotonic() >= deadline:
+                raise _never_listened(app, target, watcher)
+            app.wakeup.wait(POLL_INTERVAL, output=True)
 
 
 def confirm_owner(app: App, target: Target) -> Listening | None:

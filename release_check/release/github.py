@@ -8,12 +8,15 @@ Escaping follows GitHub's toolkit (``toCommandValue`` / ``escapeProperty``).
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from release_check.errors import ReleaseCheckError
 from release_check.release.record import Record
-from release_check.release.stages import Stage, stages
+
+if TYPE_CHECKING:
+    from release_check.release.stages import Stage
 
 TITLE = "release-check"
 _ICONS = {"passed": "✅ passed", "failed": "❌ failed", "error": "⛔ error",
@@ -26,8 +29,12 @@ def in_actions(environ: Mapping[str, str]) -> bool:
 
 
 def stop_token() -> str:
-    """A fresh token for ``::stop-commands::``, unguessable by the app."""
-    return secrets.token_hex(16)
+    """A fresh token for ``::stop-commands::``, unguessable by the app.
+
+    What ``secrets.token_hex`` returns, without importing ``secrets`` (and hashlib with it)
+    on every start.
+    """
+    return os.urandom(16).hex()
 
 
 def escape_data(text: str) -> str:
@@ -51,6 +58,8 @@ def workflow_commands(record: Record, error: ReleaseCheckError | None) -> list[s
 
 def step_summary(record: Record, error: ReleaseCheckError | None) -> str:
     """The job summary: the verdict, a table of the stages, the warnings."""
+    from release_check.release.stages import stages  # noqa: PLC0415  (only under Actions)
+
     verdict = "✅ **PASSED**" if error is None else "❌ **FAILED**"
     reason = "" if error is None else f": {_cell('; '.join(error.lines()))}"
     lines = [f"### release-check: {verdict}{reason}", "", "| stage | result | time | detail |",

@@ -90,4 +90,8 @@ def run() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(run())
+    # As cli.entry ends a real run: flushed, then without the interpreter's own shutdown.
+    code = run()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)

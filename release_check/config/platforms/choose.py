@@ -1,23 +1,30 @@
-"""Which platform file applies: the one RELEASE_CHECK_PLATFORM names, or the first found."""
+"""Which platform file applies: the one RELEASE_CHECK_PLATFORM names, or the first found.
+
+A reader (and the parsers it needs) is imported only once one of its files is there: most
+projects have none, and every release would pay for all of them at start.
+"""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
-from release_check.config.platforms import dokku, fly, kamal, railway, render
 from release_check.config.platforms.declared import Declared
 from release_check.config.platforms.document import BadFile
 from release_check.errors import ConfigError, UsageError
 from release_check.text import printable
 
 VARIABLE = "RELEASE_CHECK_PLATFORM"
-# Files named for one platform come before app.json, which Heroku projects have too.
-ORDER: tuple[ModuleType, ...] = (fly, render, railway, kamal, dokku)
-BY_NAME = {module.NAME: module for module in ORDER}
+# Each reader's files, as its present() looks for them. Files named for one platform come
+# before app.json, which Heroku projects have too.
+HINTS = {"fly": ("fly.toml",), "render": ("render.yaml",),
+         "railway": ("railway.json", "railway.toml"), "kamal": ("config/deploy.yml",),
+         "dokku": ("CHECKS", "app.json")}
+ORDER = tuple(HINTS)
 NONE = ("heroku", "none")  # heroku: the Procfile and release-check's own settings only
-CHOICES = (*BY_NAME, *NONE)
+CHOICES = (*ORDER, *NONE)
 _FILES = {"fly": "fly.toml", "render": "render.yaml", "railway": "railway.json or railway.toml",
           "dokku": "app.json or CHECKS", "kamal": "config/deploy.yml"}
 
@@ -47,29 +54,37 @@ def find(raw: str | None, procfile: str) -> Declared | None:
 def _forced(name: str, folder: Path) -> Declared | None:
     if name in NONE:
         return None
-    module = BY_NAME[name]
-    if not _exists(module, folder):
+    if not _hinted(name, folder):
         raise UsageError(f"{VARIABLE} is {name}, but there is no {_FILES[name]} in"
                          f" {folder.resolve()}")
-    found: Declared = module.read(folder)
+    found: Declared = _reader(name).read(folder)
     return found
 
 
-def _exists(module: ModuleType, folder: Path) -> bool:
-    """A forced platform needs only its file; Dokku's app.json need not have healthchecks."""
-    return bool(module.present(folder)) or (
-        module is dokku and (folder / dokku.APP_JSON).is_file()
-    )
+def _hinted(name: str, folder: Path) -> bool:
+    """Whether one of its files is there: all a forced platform needs.
+
+    Dokku's app.json need not have healthchecks then.
+    """
+    return any((folder / file).is_file() for file in HINTS[name])
+
+
+def _reader(name: str) -> ModuleType:
+    return importlib.import_module(f"release_check.config.platforms.{name}")
+
+
+def _present(name: str, folder: Path) -> bool:
+    return _hinted(name, folder) and bool(_reader(name).present(folder))
 
 
 def _first(folder: Path) -> Declared | None:
-    present = [module for module in ORDER if module.present(folder)]
+    present = [name for name in ORDER if _present(name, folder)]
     if not present:
         return None
-    found: Declared = present[0].read(folder)
+    found: Declared = _reader(present[0]).read(folder)
     if len(present) == 1:
         return found
-    others = ", ".join(_FILES[module.NAME] for module in present[1:])
+    others = ", ".join(_FILES[name] for name in present[1:])
     note = (f"{found.file} read; {others} also found and not read"
             f" ({VARIABLE} chooses: {', '.join(CHOICES)})")
     return replace(found, warnings=(*found.warnings, note))
