@@ -135,7 +135,7 @@ def confirm_owner(app: App, target: Target) -> Listening | None:
     mine = serving(listeners, target)
     if mine:
         aimed = aim(target, mine)
-        ensure_alone(app, aimed, f"before listening on port {target.port}")
+        ensure_alone(app, aimed, f"before listening on port {target.port}", mine)
         return Listening(aimed, mine)
     ensure_alive(app, f"before listening on port {target.port}")
     answered = answering(probes(target), _CONNECT_TIMEOUT)
@@ -149,13 +149,17 @@ def confirm_owner(app: App, target: Target) -> Listening | None:
     )
 
 
-def ensure_alone(app: App, target: Target, phase: str) -> None:
+def ensure_alone(
+    app: App, target: Target, phase: str, listeners: Sequence[Listener] = ()
+) -> None:
     """Fail if a process outside the app's tree also listens where the check connects.
 
     SO_REUSEPORT lets another server (a stale one, a concurrent CI job) share the port, and
     the kernel then spreads connections between the two: any answer may have been its.
+    ``listeners`` are the app's, just found: their processes' sockets need no walk of the tree.
     """
-    foreign = _settled_holders(app, target, phase)
+    known = [listener.pid for listener in listeners if listener.pid is not None]
+    foreign = _settled_holders(app, target, phase, known)
     if foreign:
         raise ForeignListener(
             f"{describe(foreign)} also listens on {endpoint(target.address, target.port)},"
@@ -164,7 +168,9 @@ def ensure_alone(app: App, target: Target, phase: str) -> None:
         )
 
 
-def _settled_holders(app: App, target: Target, phase: str) -> list[Listener]:
+def _settled_holders(
+    app: App, target: Target, phase: str, known: Sequence[int]
+) -> list[Listener]:
     """The foreign sockets on the target, once none of them may be the app's own, exiting.
 
     A process that is exiting stops showing its files in /proc before its sockets close, so
@@ -174,7 +180,7 @@ def _settled_holders(app: App, target: Target, phase: str) -> list[Listener]:
     """
     deadline = time.monotonic() + _UNNAMED_WAIT
     while True:
-        foreign = holders(target, lambda: tree_of(app))
+        foreign = holders(target, lambda: tree_of(app), known)
         unnamed = foreign and all(listener.pid is None for listener in foreign)
         if not unnamed or time.monotonic() >= deadline:
             return foreign

@@ -288,13 +288,16 @@ def held_by(target: Target) -> str:
 
 
 def holders(
-    target: Target, app: Callable[[], Iterable[psutil.Process]] = tuple
+    target: Target, app: Callable[[], Iterable[psutil.Process]] = tuple,
+    known: Iterable[int] = (),
 ) -> list[Listener]:
     """Every socket on the machine accepting connections to the target, but the app's own.
 
     ``app`` lists the app's processes; it is called after the socket table is read, so a
-    worker forked meanwhile still counts as the app's. Sockets of other users' processes
-    are listed with pid None (only root may see whose they are).
+    worker forked meanwhile still counts as the app's. ``known`` are pids of the app's that
+    were just seen listening: their sockets are set aside first, and the app's processes are
+    listed (a walk of every process on the machine) only if other sockets are left. Sockets of
+    other users' processes are listed with pid None (only root may see whose they are).
     """
     table = oscompat.listening_sockets()
     if table is None:
@@ -302,11 +305,20 @@ def holders(
     dialled = _dialled(target.address)
     covering = {inode: entry for inode, entry in table.items()
                 if entry[1] == target.port and _from_table(entry, None).covers(dialled)}
-    pids = {proc.pid for proc in app()} if covering else set()
+    pids = set(known)
+    _set_aside(covering, pids)
+    if covering:
+        listed = {proc.pid for proc in app()} - pids
+        _set_aside(covering, listed)
+        pids |= listed
+    return _foreign(covering, app, pids) if covering else []
+
+
+def _set_aside(covering: dict[int, oscompat.ListeningSocket], pids: Iterable[int]) -> None:
+    """Drop the sockets the given processes hold."""
     for pid in pids:
         for inode in oscompat.socket_inodes(pid) or ():
             covering.pop(inode, None)
-    return _foreign(covering, app, pids) if covering else []
 
 
 def _dialled(address: str) -> str:

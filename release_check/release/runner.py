@@ -108,7 +108,8 @@ def run(
             guard.raise_deferred()
             current.target = _boot(current)
             _probe(current)
-            ensure_alone(current.app, current.target, "right after passing the check")
+            ensure_alone(current.app, current.target, "right after passing the check",
+                         record.listeners)
             console.detail(f"passed; the app must now stay up {config.uptime:g}s")
             stay_up(current.app, config.uptime)
             record.uptime_s = config.uptime
