@@ -12,6 +12,7 @@ import junitparser
 import pytest
 import xmlschema
 
+from release_check.cli import main
 from release_check.errors import NotHealthy
 from release_check.release import Record, github
 from tests.conftest import RunCheck, app_command, clean_env, fixture_env, pids_in
@@ -194,3 +195,15 @@ def test_summary_cells_cannot_inject_markup() -> None:
     text = github.step_summary(Record(warnings=["<img src=x> | [x](http://evil)"]), None)
     warning = text.split("**Warnings**")[1]
     assert "<img" not in warning and "\\|" in warning and "\\[x\\]" in warning
+
+
+def test_an_unwritable_junit_path_is_refused_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A JUnit path in a missing folder is exit 2 naming the flag, before anything boots."""
+    marker = tmp_path / "booted"
+    code = main(["--junit", str(tmp_path / "missing" / "junit.xml")],
+                {"RELEASE_CHECK_WEB_COMMAND": f"touch {marker}"})
+    assert code == 2
+    assert "release-check: error: --junit: cannot write" in capsys.readouterr().err
+    assert not marker.exists()
