@@ -187,10 +187,14 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.02)
 
 
-def fifo_writable(fifo: Path) -> bool:
-    """True once a reader has the FIFO open (the runner is blocked reading its Procfile)."""
+def fifo_writer(fifo: Path, held: list[int]) -> bool:
+    """True once a reader has the FIFO open (the runner is blocked reading its Procfile).
+
+    The write end is kept open in ``held``: closed at once, it would hand the reader an end of
+    file, and the runner would go on with an empty Procfile before the signal came.
+    """
     try:
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        held.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
     except OSError as error:
         if error.errno == errno.ENXIO:
             return False
@@ -198,8 +202,13 @@ def fifo_writable(fifo: Path) -> bool:
     return True
 
 
-def start_in_phase(phase: str, tag: str, tmp_path: Path) -> subprocess.Popen[str]:
-    """Start a runner and return once it is in ``phase`` (seen, never guessed from a pause)."""
+def start_in_phase(
+    phase: str, tag: str, tmp_path: Path, held: list[int] | None = None
+) -> subprocess.Popen[str]:
+    """Start a runner and return once it is in ``phase`` (seen, never guessed from a pause).
+
+    Before the spawn, the Procfile is a FIFO the runner blocks on; its write end goes to ``held``.
+    """
     marker, pid_dir = tmp_path / "marker", tmp_path / "pids"
     flags = {"waiting": ["--never-bind"], "request": ["--hang", "--request-marker", str(marker)],
              "teardown": ["--sigterm-marker", str(marker)]}.get(phase, [])
@@ -213,7 +222,7 @@ def start_in_phase(phase: str, tag: str, tmp_path: Path) -> subprocess.Popen[str
     runner = subprocess.Popen([sys.executable, "-m", "release_check", "-v"], cwd=tmp_path,
                               env=clean_env(tag, env), stdout=subprocess.PIPE, text=True)
     if phase == "before-spawn":
-        wait_for(lambda: fifo_writable(tmp_path / "Procfile"))
+        wait_for(lambda: fifo_writer(tmp_path / "Procfile", [] if held is None else held))
     elif phase == "waiting":
         wait_for(lambda: bool(pids_in(pid_dir)))
     elif phase == "uptime":
@@ -246,10 +255,15 @@ def test_signal_at_every_phase(phase: str, signum: signal.Signals, tag: str,
     """At every phase, each signal ends the run non-zero within the grace, leaving nothing."""
     if phase == "teardown":
         (tmp_path / "marker").unlink(missing_ok=True)
-    runner = start_in_phase(phase, tag, tmp_path)
-    sent = time.monotonic()
-    runner.send_signal(signum)
-    out, _ = runner.communicate(timeout=20)
+    held: list[int] = []
+    runner = start_in_phase(phase, tag, tmp_path, held)
+    try:
+        sent = time.monotonic()
+        runner.send_signal(signum)
+        out, _ = runner.communicate(timeout=20)
+    finally:
+        for fd in held:
+            os.close(fd)
     assert runner.returncode == 1, out
     assert time.monotonic() - sent < 3 + 5
     assert "FAILED: interrupted by SIG" in out
