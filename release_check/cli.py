@@ -17,11 +17,10 @@ from release_check import __version__
 from release_check.argparsing import Parser
 from release_check.checking import explain
 from release_check.config import (
-    BY_KEY,
     SETTINGS,
     Config,
     discover,
-    find_platform,
+    discover_platform,
     load,
     skip_config,
 )
@@ -115,10 +114,8 @@ class _Known:
 def _config(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     args = vars(build_parser().parse_args(argv))
     verbosity = VERBOSE if args.pop("verbose") else QUIET if args.pop("quiet") else NORMAL
-    file = discover(args, environ)
-    procfile = args.get("procfile") or environ.get(BY_KEY["procfile"].env) or "Procfile"
-    platform = find_platform(args.get("platform") or environ.get(BY_KEY["platform"].env), procfile)
-    return load(args, environ, verbosity, file, platform)
+    return load(args, environ, verbosity, discover(args, environ),
+                discover_platform(args, environ))
 
 
 def _passed_line(record: Record) -> str:

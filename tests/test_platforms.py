@@ -543,3 +543,14 @@ def test_platform_flag_names_the_setting(capsys: pytest.CaptureFixture[str]) -> 
     """--platform is the flag of RELEASE_CHECK_PLATFORM, and is checked the same way."""
     assert main(["--platform", "aws"], {}) == 2
     assert "'aws' is not one of" in capsys.readouterr().err
+
+
+def test_a_forced_platform_error_names_the_flag_that_forced_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--platform render with no render.yaml names --platform, not the variable."""
+    (tmp_path / "Procfile").write_text("web: true\n")
+    code = main(["--platform", "render", "--procfile", str(tmp_path / "Procfile")], {})
+    assert code == 2
+    assert "release-check: error: --platform is render, but there is no render.yaml" in (
+        capsys.readouterr().err)

@@ -9,7 +9,7 @@ A leaf: it imports nothing from the other subpackages, so any of them may depend
 from release_check.config.envfile import app_environment
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 from release_check.config.file import PYPROJECT, STANDALONE, FileSettings
-from release_check.config.loading import discover, load, skip_config
+from release_check.config.loading import discover, discover_platform, load, skip_config
 from release_check.config.platforms import find as find_platform
 from release_check.config.processes import ProcessSpec, process_commands, ready_variable
 from release_check.config.procfile import command_for
@@ -31,6 +31,7 @@ __all__ = [
     "app_environment",
     "command_for",
     "discover",
+    "discover_platform",
     "find_platform",
     "load",
     "process_commands",

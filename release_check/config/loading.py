@@ -14,7 +14,7 @@ from typing import Any
 from release_check.config.checks import parse_check
 from release_check.config.expectations import Expectation
 from release_check.config.file import FileSettings, locate
-from release_check.config.platforms import Declared, layer
+from release_check.config.platforms import Declared, find, layer
 from release_check.config.processes import process_specs, web_problem
 from release_check.config.settings import BY_FIELD, BY_KEY, SETTINGS, Config, Setting
 from release_check.errors import ConfigError, SettingError
@@ -101,6 +101,21 @@ def discover(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Fil
         return locate(named, folder)
     except SettingError as error:
         raise ConfigError([f"{source}: {error.problem}"]) from None
+
+
+def discover_platform(
+    flags: Mapping[str, str | None], environ: Mapping[str, str]
+) -> Declared | None:
+    """The platform file that applies: the one ``platform`` forces, else the first found.
+
+    Looked for beside the Procfile, as the config file is; errors name the flag or variable
+    that forced the platform.
+    """
+    platform, procfile = BY_FIELD["platform"], BY_FIELD["procfile"]
+    forced = _given(platform, flags, environ)
+    named, source = forced if forced else (None, platform.env)
+    beside = _given(procfile, flags, environ)
+    return find(named, beside[0] if beside else "Procfile", source)
 
 
 _MATCHERS = ("expected_body", "body_contains", "body_regex")

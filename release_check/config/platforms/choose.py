@@ -38,24 +38,27 @@ def choice(raw: str) -> str:
     return word
 
 
-def find(raw: str | None, procfile: str) -> Declared | None:
-    """The declaration of the platform file beside the Procfile that applies, if any."""
+def find(raw: str | None, procfile: str | Path, source: str = VARIABLE) -> Declared | None:
+    """The declaration of the platform file beside the Procfile that applies, if any.
+
+    ``source`` is where ``raw`` came from (the flag or the variable), for the messages.
+    """
     folder = Path(procfile).parent
     try:
         forced = choice(raw) if raw else None
     except ValueError as error:
-        raise UsageError(f"{VARIABLE}: {error}") from None
+        raise UsageError(f"{source}: {error}") from None
     try:
-        return _forced(forced, folder) if forced else _first(folder)
+        return _forced(forced, folder, source) if forced else _first(folder)
     except BadFile as error:
         raise ConfigError([str(error)]) from None
 
 
-def _forced(name: str, folder: Path) -> Declared | None:
+def _forced(name: str, folder: Path, source: str) -> Declared | None:
     if name in NONE:
         return None
     if not _hinted(name, folder):
-        raise UsageError(f"{VARIABLE} is {name}, but there is no {_FILES[name]} in"
+        raise UsageError(f"{source} is {name}, but there is no {_FILES[name]} in"
                          f" {folder.resolve()}")
     found: Declared = _reader(name).read(folder)
     return found
