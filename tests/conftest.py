@@ -172,6 +172,42 @@ def no_leftover_processes(tag: str) -> Iterator[None]:
     assert not left, f"processes outlived the test: {[p.pid for p in left]}"
 
 
+UPTIME_BEGUN = "passed; the app must now stay up"
+
+
+def crash_in_uptime_window(tag: str, cwd: Path, *args: str, **settings: str) -> Result:
+    """Run release-check -v on the fixture app; the moment the uptime window begins, it exits 7.
+
+    The cue is the runner's own line, not a delay after binding: under load the check may take
+    longer than any delay, and the app would die before passing instead.
+    """
+    pid_dir = cwd / "pids"
+    env = clean_env(tag, fixture_env("--exit-on-usr1", "--pid-dir", str(pid_dir), **settings))
+    started = time.monotonic()
+    runner = subprocess.Popen([*RC_COMMAND, "-v", *args], env=env, cwd=cwd, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        seen = _read_until(runner, UPTIME_BEGUN)
+        for pid in pids_in(pid_dir) if UPTIME_BEGUN in seen else []:
+            os.kill(pid, signal.SIGUSR1)
+        out, err = runner.communicate(timeout=60)
+    finally:
+        runner.kill()
+        runner.wait()
+    return Result(runner.returncode, seen + out, err, time.monotonic() - started)
+
+
+def _read_until(process: subprocess.Popen[str], text: str) -> str:
+    """``process``'s standard output up to the first line holding ``text`` (or to its end)."""
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if text in line:
+            break
+    return "".join(seen)
+
+
 def interrupt_when(process: subprocess.Popen[str], ready: Callable[[], None]) -> tuple[str, str]:
     """Once ``ready()`` returns, SIGINT ``process`` and collect its output; never leak it."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,20 +11,25 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "release_check"
-SUBPACKAGES = ("config", "checking", "release", "live")
-# Which subpackages each may import; the top-level helpers (errors, console, text, ...) are open
-# to all.
+SUBPACKAGES = tuple(sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py")))
+TOP_LEVEL = tuple(sorted(p.stem for p in PACKAGE.glob("*.py")))
+# Which subpackages each subpackage or top-level module may import. The top-level helpers
+# (errors, console, text, ...) are open to all; of them only cli, the entry point, imports
+# subpackages (each through its __init__), and only __main__ imports cli.
 ALLOWED = {
     "config": set(),
     "checking": {"config"},
     "release": {"config", "checking"},
     "live": {"config", "checking"},
     "hooks": {"config", "release"},
-}
+    "cli": set(SUBPACKAGES),
+} | {name: set() for name in TOP_LEVEL if name != "cli"}
+# cli loads the subcommands by name ("module:function") so that the release check starts fast.
+_LOADED_BY_NAME = re.compile(r"(release_check(?:\.\w+)*):\w+")
 
 
 def _imports(path: Path) -> list[str]:
-    """Every ``release_check...`` module named by an import statement in ``path``."""
+    """Every ``release_check...`` module named by an import statement or a "module:function"."""
     names = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.ImportFrom) and node.module:
@@ -31,13 +37,16 @@ def _imports(path: Path) -> list[str]:
             names += [f"{node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            loaded = _LOADED_BY_NAME.fullmatch(node.value)
+            names += [loaded.group(1)] if loaded else []
     return [name for name in names if name.startswith("release_check.")]
 
 
-def _owner(path: Path) -> str | None:
-    """The subpackage a module belongs to, None for the top-level modules."""
+def _owner(path: Path) -> str:
+    """The subpackage a module belongs to, or the top-level module's own name."""
     relative = path.relative_to(PACKAGE).parts
-    return relative[0] if len(relative) > 1 else None
+    return relative[0] if len(relative) > 1 else path.stem
 
 
 def _modules() -> list[Path]:
@@ -52,19 +61,31 @@ def test_other_subpackages_are_used_through_their_init(path: Path) -> None:
         parts = name.split(".")
         if len(parts) > 2 and parts[1] in SUBPACKAGES and parts[1] != owner:
             target = ".".join(parts[:3])
-            assert not (PACKAGE / parts[1] / f"{parts[2]}.py").exists(), (
+            inside = PACKAGE / parts[1] / parts[2]
+            assert not (inside.with_suffix(".py").exists() or inside.is_dir()), (
                 f"{path.name} imports {target}, private to release_check.{parts[1]}"
             )
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_layers_point_down(path: Path) -> None:
-    """The config layer imports no other; checking only config; release and live not each other."""
+    """Each module imports only the subpackages its own subpackage or top-level module may use."""
     owner = _owner(path)
-    if owner is None:
-        return
     used = {name.split(".")[1] for name in _imports(path)} & set(SUBPACKAGES)
     assert used - {owner} <= ALLOWED[owner], f"{path.name} imports {sorted(used - {owner})}"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_only_the_entry_module_imports_cli(path: Path) -> None:
+    """No module but __main__ imports cli, so nothing below the command line depends on it."""
+    if path.name not in {"__main__.py", "cli.py"}:
+        assert "cli" not in {name.split(".")[1] for name in _imports(path)}, path.name
+
+
+def test_every_subpackage_and_top_level_module_has_a_rule() -> None:
+    """A new subpackage or top-level module cannot escape the layer rules by having none."""
+    assert set(ALLOWED) == set(SUBPACKAGES) | set(TOP_LEVEL)
+    assert {"config", "checking", "release", "live", "hooks"} <= set(SUBPACKAGES)
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"]])

@@ -15,7 +15,14 @@ import xmlschema
 from release_check.cli import main
 from release_check.errors import NotHealthy
 from release_check.release import Record, github
-from tests.conftest import RunCheck, app_command, clean_env, fixture_env, pids_in
+from tests.conftest import (
+    RunCheck,
+    app_command,
+    clean_env,
+    crash_in_uptime_window,
+    fixture_env,
+    pids_in,
+)
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).parent / "data" / "junit-10.xsd")
 
@@ -53,7 +60,6 @@ def test_a_pass_is_five_passing_cases(release_check: RunCheck, tmp_path: Path) -
 _FAILURES = {
     "boot": (("--exit", "3"), {}, "exited with code 3"),
     "health check": (("--status", "500"), {"TIMEOUT": "2"}, "500"),
-    "uptime": (("--exit-after", "0.3"), {"UPTIME": "5"}, "uptime window"),
     "memory": (("--memory-mb", "80"), {"UPTIME": "0.6", "MAX_MEMORY_MB": "40"}, "peaked at"),
 }
 
@@ -72,6 +78,17 @@ def test_each_kind_of_failure_fails_its_own_case(
     assert _status(failed) == "failure"
     assert reason in failed.result[0].message
     assert [name for name, case in cases.items() if _status(case) == "failure"] == [failed.name]
+
+
+def test_a_crash_in_the_uptime_window_fails_the_uptime_case(tag: str, tmp_path: Path) -> None:
+    """An app dying after it passed fails the uptime case, with the reason; nothing else failed."""
+    junit = tmp_path / "junit.xml"
+    result = crash_in_uptime_window(tag, tmp_path, "--junit", str(junit), UPTIME="30")
+    assert result.code == 1, result.out
+    cases = _cases(junit)
+    assert _status(cases["uptime"]) == "failure"
+    assert "uptime window" in cases["uptime"].result[0].message
+    assert [name for name, case in cases.items() if _status(case) == "failure"] == ["uptime"]
 
 
 def test_the_failing_case_carries_the_apps_last_lines(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import ast
 import re
+import shlex
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from release_check import __version__
-from release_check.cli import TAIL_SHOWN
 from release_check.config import SETTINGS, Setting, load
 from release_check.config.file import locate
+from release_check.release.tail import Recent, tail_report
 from tests.conftest import REPO
 
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
@@ -40,12 +41,27 @@ def test_readme_opens_with_exactly_two_commands() -> None:
     assert commands[1].endswith("pip install -e '.[test]' && pytest")
 
 
+def _executed(script: str) -> list[list[str]]:
+    """The words of each command a shell script runs, comments dropped, ``bash -c`` opened."""
+    commands = []
+    for line in script.replace("\\\n", " ").splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:2] == ["bash", "-c"] and len(words) == 3:
+            commands += [shlex.split(part) for part in re.split(r"&&|;", words[2])]
+        if words:
+            commands.append(words)
+    return commands
+
+
 def test_ci_runs_the_readme_commands() -> None:
-    """.ci/run takes its commands from the README rather than keeping its own copy."""
-    ci = (REPO / ".ci" / "run").read_text()
-    assert "README.md" in ci
-    assert "ruff check" in ci
-    assert "mypy" in ci
+    """.ci/run runs (under set -e) the README's two commands, read from it, then ruff and mypy."""
+    commands = _executed((REPO / ".ci" / "run").read_text())
+    assert ["set", "-euo", "pipefail"] in commands
+    assert any(words[0] == "mapfile" and "README.md)" in words for words in commands)
+    assert ["bash", "-c", "${commands[0]}"] in commands
+    assert ["bash", "-c", "${commands[1]}"] in commands
+    assert ["ruff", "check", "."] in commands
+    assert ["mypy"] in commands
 
 
 def test_readme_links_exist() -> None:
@@ -120,11 +136,16 @@ def test_what_zero_means_is_documented_for_each_number() -> None:
 
 
 def test_the_tail_length_is_the_one_shown() -> None:
-    """Every "last N lines" in the docs is the number of lines the CLI prints."""
-    for text in (CONFIGURATION, TROUBLESHOOTING):
+    """Every "last N lines" in the docs is the number of an app's lines the CLI prints."""
+    recent = Recent()
+    for number in range(100):
+        recent.add(f"line {number}")
+    shown = [line for line in tail_report(recent.tail(), relayed=False) if line.startswith("  | ")]
+    assert shown[-1] == "  | line 99"
+    for text in (CONFIGURATION, TROUBLESHOOTING, (REPO / "docs" / "report.md").read_text()):
         counts = re.findall(r"last (\d+)\s+lines", text)
         assert counts
-        assert set(counts) == {str(TAIL_SHOWN)}
+        assert set(counts) == {str(len(shown))}
 
 
 def _fragments(node: ast.AST) -> list[str]:

@@ -36,6 +36,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--hang", action="store_true", help="accept requests, never answer")
     p.add_argument("--spew", type=int, default=0, help="bytes of output before binding")
     p.add_argument("--exit-after", type=float, help="exit 7 this long after binding")
+    p.add_argument("--exit-on-usr1", action="store_true", help="exit 7 on SIGUSR1, a test's cue")
     p.add_argument("--memory-mb", type=int, default=0, help="hold this much touched memory")
     p.add_argument("--children", type=int, default=0, help="fork this many sleeping children")
     p.add_argument("--zombies", type=int, default=0, help="leave this many unreaped children")
@@ -128,6 +129,8 @@ def serve(args: argparse.Namespace) -> None:
     print(f"listening on {args.bind}:{port}", flush=True)
     if args.exit_after is not None:
         threading.Timer(args.exit_after, exit_now).start()
+    if args.exit_on_usr1:
+        signal.signal(signal.SIGUSR1, lambda *_: exit_now())
     server.serve_forever()
 
 
