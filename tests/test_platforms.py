@@ -468,6 +468,12 @@ BAD_FILES = [
      "config/deploy.yml: proxy.app_port: 70000 is not a port number (1..65535)"),
     ("CHECKS", "ATTEMPTS=many\n/\n", "CHECKS:1: ATTEMPTS must be a whole number of attempts"),
     ("CHECKS", "check.txt  ok\n", "CHECKS:1: 'check.txt' is not a path or URL to check"),
+    ("fly.toml", '[env]\nHOSTS = ["a"]\n', "fly.toml: env.HOSTS: must be a string, not a list"),
+    ("render.yaml", "services:\n  - type: web\n    startCommand: x\n    envVars:\n"
+     "      - key: PORT\n        value: ten\n",
+     "render.yaml: services[1].envVars[1].value: 'ten' is not a port number (1..65535)"),
+    ("render.yaml", "services:\n  - type: web\n    startCommand: x\n    envVars:\n"
+     "      - value: x\n", "render.yaml: services[1].envVars[1].value: its variable name, None,"),
 ]
 
 
@@ -554,3 +560,60 @@ def test_a_forced_platform_error_names_the_flag_that_forced_it(
     assert code == 2
     assert "release-check: error: --platform is render, but there is no render.yaml" in (
         capsys.readouterr().err)
+
+
+# The platform file's environment and port
+
+
+def test_render_plain_envvars_reach_the_app_and_secrets_do_not(tmp_path: Path) -> None:
+    """render.yaml: plain values reach the app, PORT is the port; secret entries are left out."""
+    ex.write(tmp_path, "render.yaml", """
+services:
+  - type: web
+    name: api
+    startCommand: bin/api
+    envVars:
+      - key: ALLOWED_HOSTS
+        value: api.example.com
+      - key: PORT
+        value: "10000"
+      - key: DATABASE_URL
+        fromDatabase: {name: db, property: connectionString}
+      - key: STRIPE_KEY
+        sync: false
+      - key: SECRET_KEY
+        generateValue: true
+      - fromGroup: shared
+      - key: WEB_CONCURRENCY
+        value: 4
+""")
+    config = configured(tmp_path)
+    assert config.platform_environment == (("ALLOWED_HOSTS", "api.example.com"),
+                                           ("WEB_CONCURRENCY", "4"))
+    assert config.port == 10000
+    assert line(config).endswith(
+        "; PORT=10000 from render.yaml services[1].envVars[2].value; command from render.yaml"
+        " services[1].startCommand; ALLOWED_HOSTS, WEB_CONCURRENCY from render.yaml"
+        " services[1].envVars, below the environment's own")
+
+
+def test_fly_env_names_are_shown_never_values(tmp_path: Path) -> None:
+    """A long [env] is named by its first variables and a count; no value is in the line."""
+    fly(tmp_path)
+    names = [f"VAR_{n}" for n in range(6)]
+    with (tmp_path / "fly.toml").open("a") as file:
+        file.write("[env]\n" + "".join(f'{name} = "secret-{name}"\n' for name in names))
+    config = configured(tmp_path)
+    assert dict(config.platform_environment) == {name: f"secret-{name}" for name in names}
+    assert "; VAR_0, VAR_1, VAR_2, VAR_3 and 2 more from fly.toml [env]" in line(config)
+    assert "secret-" not in line(config)
+
+
+def test_a_platform_port_names_its_key_and_a_variable_port_its_variable(tmp_path: Path) -> None:
+    """Who chose the port, as a port-in-use failure words it: the file's key, or the variable."""
+    fly(tmp_path, port=8123)
+    assert configured(tmp_path).port_chosen() == (
+        "fly.toml http_service.internal_port fixed the port; to check on another, set"
+        " RELEASE_CHECK_PORT to a free one (the app must then bind $PORT)")
+    assert configured(tmp_path, {"RELEASE_CHECK_PORT": "8124"}).port_chosen() == (
+        "RELEASE_CHECK_PORT chose the port; without it a free one is picked")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from release_check.config.expectations import compiled_regex
+from release_check.config.limits import over_cap
 from release_check.config.procfile import read, runnable
 from release_check.errors import ProcfileError
 from release_check.text import printable, quoted
@@ -89,6 +90,9 @@ def _seconds(key: str, value: object) -> float:
     if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
         sign = "non-negative" if zero_ok else "positive"
         raise ValueError(f"{key} must be a {sign} number, not {printable(repr(value), 40)}")
+    too_long = over_cap(value) if key != "max_memory_mb" else None
+    if too_long:
+        raise ValueError(f"{key} {printable(repr(value), 40)} {too_long}")
     return float(value)
 
 
