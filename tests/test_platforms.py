@@ -272,6 +272,14 @@ def test_dokku_app_json_healthchecks_become_checks(tmp_path: Path) -> None:
     assert config.web_command is None  # Dokku boots the Procfile's web entry
 
 
+def test_a_deadline_summed_from_the_file_stops_at_the_hour(tmp_path: Path) -> None:
+    """1,000 attempts of 5 s, 5 s apart, are a deadline of 3600 s, the longest allowed."""
+    text = ex.DOKKU_APP_JSON.format(uptime=3).replace('"attempts": 3', '"attempts": 1000')
+    ex.write(tmp_path, "app.json", text)
+    (tmp_path / "Procfile").write_text("web: bin/web\n")
+    assert configured(tmp_path).timeout == 3600.0
+
+
 def test_dokku_several_checks_headers_and_unrun_kinds(tmp_path: Path) -> None:
     """Each startup path check is a check; liveness, command and warn-only ones are named."""
     ex.write(tmp_path, "app.json", """{"healthchecks": {"web": [
@@ -469,6 +477,21 @@ BAD_FILES = [
     ("CHECKS", "ATTEMPTS=many\n/\n", "CHECKS:1: ATTEMPTS must be a whole number of attempts"),
     ("CHECKS", "check.txt  ok\n", "CHECKS:1: 'check.txt' is not a path or URL to check"),
     ("fly.toml", '[env]\nHOSTS = ["a"]\n', "fly.toml: env.HOSTS: must be a string, not a list"),
+    ("fly.toml", '[http_service]\n[[http_service.checks]]\npath = "/"\ngrace_period = "2h"\n',
+     "fly.toml: http_service.checks[1].grace_period: '2h' is more than 3600 seconds, the longest"),
+    ("railway.json", '{"deploy": {"healthcheckPath": "/", "healthcheckTimeout": 1e9}}',
+     "railway.json: deploy.healthcheckTimeout: 1000000000.0 is more than 3600 seconds"),
+    ("config/deploy.yml", "proxy:\n  healthcheck:\n    timeout: 86400\n",
+     "config/deploy.yml: proxy.healthcheck.timeout: 86400 is more than 3600 seconds"),
+    ("CHECKS", "TIMEOUT=99999\n/\n", "CHECKS:1: TIMEOUT 99999 is more than 3600 seconds"),
+    ("app.json", '{"healthchecks": {"web": [{"path": "/", "attempts": 1' + "0" * 400 + '}]}}',
+     "app.json: healthchecks.web[1].attempts: 1000000000000000000000000000000000000000… is more"),
+    ("fly.toml", "[http_service]\ninternal_port = " + "8" * 5000 + "\n",
+     "fly.toml is not valid TOML: Exceeds the limit (4300 digits)"),
+    ("config/deploy.yml", "proxy:\n  app_port: " + "8" * 5000 + "\n",
+     "config/deploy.yml is not valid YAML: Exceeds the limit (4300 digits)"),
+    ("config/deploy.yml", "proxy:\n  app_port: [" + "1, " * 500 + "1]\n",
+     "config/deploy.yml: proxy.app_port: a list is not a port number (1..65535)"),
     ("render.yaml", "services:\n  - type: web\n    startCommand: x\n    envVars:\n"
      "      - key: PORT\n        value: ten\n",
      "render.yaml: services[1].envVars[1].value: 'ten' is not a port number (1..65535)"),

@@ -51,7 +51,7 @@ def _document(path: Path) -> dict[str, Any]:
         return tomllib.loads(read_text(path))
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # TOMLDecodeError, or an integer of over 4300 digits
         raise UsageError(f"{path} is not valid TOML: {error}") from None
     except RecursionError:  # tomllib recurses once per nested array or table
         raise UsageError(f"{path} is nested too deeply to read") from None

@@ -22,6 +22,20 @@ class NotAFile(OSError):
     """The path is not a regular file, or is too large to be one of the files read."""
 
 
+def refusal(path: Path) -> str | None:
+    """Why the thing at ``path`` would be refused, or None (a regular file, or nothing there)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else _not_regular(mode)
+
+
+def _not_regular(mode: int) -> str:
+    kind = next((name for test, name in _KINDS if test(mode)), None)
+    return f"it is {kind}, not a regular file" if kind else "it is not a regular file"
+
+
 def read_text(path: Path) -> str:
     """The file's UTF-8 text with universal newlines, as ``Path.read_text`` gives it.
 
@@ -32,9 +46,7 @@ def read_text(path: Path) -> str:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), None)
-            raise NotAFile(f"it is {kind}, not a regular file" if kind else
-                           "it is not a regular file")
+            raise NotAFile(_not_regular(mode))
         data = _read_at_most(fd, MAX_FILE_BYTES + 1)
     finally:
         os.close(fd)

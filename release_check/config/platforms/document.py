@@ -26,6 +26,7 @@ _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "
 # a hostile one (a YAML alias bomb, a document nested a thousand deep) from costing more.
 MAX_DEPTH = 64
 MAX_VALUES = 100_000
+MAX_COUNT = 10_000
 
 
 class BadFile(ValueError):
@@ -119,6 +120,8 @@ class Node:
             return None
         if isinstance(self.value, bool) or not isinstance(self.value, int) or self.value < 1:
             raise self.bad(f"must be a positive whole number, not {_shown(self.value)}")
+        if self.value > MAX_COUNT:  # a count multiplies a wait: keep the product a float
+            raise self.bad(f"{_shown(self.value)} is more than {MAX_COUNT}")
         return self.value
 
     def duration(self) -> float | None:
@@ -246,7 +249,7 @@ def toml_file(path: Path, name: str) -> Node:
     text = _read(path, name)
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # TOMLDecodeError, or an integer of over 4300 digits
         raise BadFile(f"{name} is not valid TOML: {error}") from None
     except RecursionError:
         raise _too_deep(name) from None
@@ -272,7 +275,7 @@ def yaml_file(path: Path, name: str) -> Node:
     text = _read(path, name)
     try:
         document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of 4300+ digits
         detail = " ".join(str(error).split())
         raise BadFile(f"{name} is not valid YAML: {detail}") from None
     except RecursionError:
