@@ -359,6 +359,9 @@ def refused(result: Result, says: str) -> None:
 
 
 WEB = {"RELEASE_CHECK_WEB_COMMAND": app_command()}
+FILE_SCENARIOS = ["file-procfile-fifo", "file-procfile-dev-zero", "file-env-250mb",
+                  "file-platform-fifo", "file-nested-1000", "file-alias-bomb",
+                  "file-command-128k", "file-env-value"]
 
 
 def test_fifo_procfile_is_refused_without_waiting(tag: str, tmp_path: Path) -> None:
@@ -450,6 +453,6 @@ def test_reliability_doc_lists_every_scenario() -> None:
     doc = (REPO / "docs" / "reliability.md").read_text()
     listed = re.findall(r"^\| `([a-z0-9-]+)` \|", doc, re.M)
     scenarios = ([f"hostile-{m}" for m in HOSTILE_SCENARIOS] + MISBEHAVING + SIGNAL_SCENARIOS
-                 + OUTPUT_SCENARIOS
+                 + OUTPUT_SCENARIOS + FILE_SCENARIOS
                  + ["fuzzed-settings", "fuzzed-config-file", "fuzzed-cli", "fuzzed-argv"])
     assert sorted(listed) == sorted(scenarios)
