@@ -361,7 +361,7 @@ def refused(result: Result, says: str) -> None:
 WEB = {"RELEASE_CHECK_WEB_COMMAND": app_command()}
 FILE_SCENARIOS = ["file-procfile-fifo", "file-procfile-dev-zero", "file-env-250mb",
                   "file-platform-fifo", "file-nested-1000", "file-alias-bomb",
-                  "file-command-128k", "file-env-value"]
+                  "file-command-128k", "file-env-value", "file-env-total"]
 
 
 def test_fifo_procfile_is_refused_without_waiting(tag: str, tmp_path: Path) -> None:
@@ -446,6 +446,15 @@ def test_env_file_value_no_process_can_hold_is_refused(value: str, says: str, ta
     (tmp_path / ".env").write_text(f"BIG={value}\n")
     result = bounded_run(tag, tmp_path, {**WEB, "RELEASE_CHECK_ENV_FILE": ".env"})
     refused(result, f"RELEASE_CHECK_ENV_FILE: .env: {says}")
+
+
+def test_env_file_too_large_for_exec_together_is_refused(tag: str, tmp_path: Path) -> None:
+    """35 values of 100 KB, each allowed alone, are over the system's total: exit 2, no spawn."""
+    lines = [f"V{number}={'x' * 100_000}" for number in range(35)]
+    (tmp_path / ".env").write_text("\n".join(lines) + "\n")
+    result = bounded_run(tag, tmp_path, {**WEB, "RELEASE_CHECK_ENV_FILE": ".env"})
+    refused(result, "KiB of it from .env: the system allows")
+    assert "(Argument list too long)" in result.err
 
 
 def test_reliability_doc_lists_every_scenario() -> None:

@@ -486,6 +486,8 @@ BAD_FILES = [
     ("CHECKS", "TIMEOUT=99999\n/\n", "CHECKS:1: TIMEOUT 99999 is more than 3600 seconds"),
     ("app.json", '{"healthchecks": {"web": [{"path": "/", "attempts": 1' + "0" * 400 + '}]}}',
      "app.json: healthchecks.web[1].attempts: 1000000000000000000000000000000000000000… is more"),
+    ("fly.toml", '[processes]\napp = "' + "x" * 200 * 1024 + '"\n',
+     "fly.toml: processes.app: the command is 200 KiB; the system refuses a command"),
     ("fly.toml", "[http_service]\ninternal_port = " + "8" * 5000 + "\n",
      "fly.toml is not valid TOML: Exceeds the limit (4300 digits)"),
     ("config/deploy.yml", "proxy:\n  app_port: " + "8" * 5000 + "\n",

@@ -97,7 +97,8 @@ def run(
     command, source, notes = boot_command(config)
     others, more = _companion_commands(config)
     record.warnings += notes + [note for note in more if note not in notes]
-    env = app_environment(environ, config.env_file, dict(config.platform_environment))
+    env = app_environment(environ, config.env_file, dict(config.platform_environment),
+                          [command, *others.values()])
     target = target_for(config)
     record.port = target.port
     console.detail(f"booting {source} with PORT={target.port}")
