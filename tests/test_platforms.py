@@ -623,11 +623,12 @@ services:
 
 
 def test_fly_env_names_are_shown_never_values(tmp_path: Path) -> None:
-    """A long [env] is named by its first variables and a count; no value is in the line."""
+    """A long [env] is named by its first variables and a count, no value shown, PORT left out."""
     fly(tmp_path)
     names = [f"VAR_{n}" for n in range(6)]
     with (tmp_path / "fly.toml").open("a") as file:
-        file.write("[env]\n" + "".join(f'{name} = "secret-{name}"\n' for name in names))
+        file.write("[env]\nPORT = 5000\n"
+                   + "".join(f'{name} = "secret-{name}"\n' for name in names))
     config = configured(tmp_path)
     assert dict(config.platform_environment) == {name: f"secret-{name}" for name in names}
     assert "; VAR_0, VAR_1, VAR_2, VAR_3 and 2 more from fly.toml [env]" in line(config)

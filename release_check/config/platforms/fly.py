@@ -45,7 +45,7 @@ def read(folder: Path) -> Declared:
         checks=tuple(check for check, _, _ in found),
         request_timeout=max(timeouts, default=None), min_timeout=max(floors, default=None),
         port=port, web_command=command, sources=sources, no_command=_NO_COMMAND,
-        environment=tuple(env[name].variable(name) for name in env.names()),
+        environment=tuple(env[name].variable(name) for name in env.names() if name != "PORT"),
         warnings=tuple(warnings),
     )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from release_check.config.platforms.declared import TWO_OR_THREE_XX, Declared, http_check
 from release_check.config.platforms.document import Node, yaml_file
+from release_check.text import printable
 
 NAME = "render"
 FILE = "render.yaml"
@@ -81,4 +82,4 @@ def _web_service(services: list[Node], warnings: list[str]) -> Node | None:
 
 
 def _name(service: Node) -> str:
-    return repr(service["name"].text() or service.key)
+    return printable(repr(service["name"].text() or service.key)[:80], 40)
