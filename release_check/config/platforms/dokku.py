@@ -165,8 +165,8 @@ def _setting(name: str, raw: str, where: str, settings: dict[str, int], found: _
     elif not value.isdigit() or (int(value) == 0 and name != "WAIT"):
         raise BadFile(f"{where}: {name} must be a whole number of "
                       f"{'attempts' if name == 'ATTEMPTS' else 'seconds'}, not {value!r}")
-    elif name != "ATTEMPTS" and over_cap(int(value)):
-        raise BadFile(f"{where}: {name} {value} {over_cap(int(value))}")
+    elif name != "ATTEMPTS" and (too_long := over_cap(int(value))):
+        raise BadFile(f"{where}: {name} {value} {too_long}")
     else:
         settings[name] = int(value)
 
