@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,20 @@ def test_report_from_the_file_reaches_the_config(tmp_path: Path) -> None:
     assert config.report == Path("r.json")
     assert config.source("report") == "release-check.toml: report"
     assert config.config_file == Path("release-check.toml")
+
+
+def test_config_file_that_is_no_regular_file_or_a_huge_number_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release-check.toml FIFO is refused unread; a 5000-digit number is invalid TOML."""
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("release-check.toml")
+    with pytest.raises(UsageError, match=r"cannot read release-check\.toml: it is a FIFO"):
+        locate(None, PROCFILE)
+    Path("release-check.toml").unlink()
+    Path("release-check.toml").write_text("timeout = " + "9" * 5000 + "\n")
+    with pytest.raises(UsageError, match="is not valid TOML: Exceeds the limit"):
+        locate(None, PROCFILE)
 
 
 @pytest.mark.parametrize(("document", "says"), [

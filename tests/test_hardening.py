@@ -5,7 +5,6 @@ Every scenario id here is a row of docs/reliability.md (test_reliability_doc kee
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shlex
@@ -187,28 +186,8 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.02)
 
 
-def fifo_writer(fifo: Path, held: list[int]) -> bool:
-    """True once a reader has the FIFO open (the runner is blocked reading its Procfile).
-
-    The write end is kept open in ``held``: closed at once, it would hand the reader an end of
-    file, and the runner would go on with an empty Procfile before the signal came.
-    """
-    try:
-        held.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-    except OSError as error:
-        if error.errno == errno.ENXIO:
-            return False
-        raise
-    return True
-
-
-def start_in_phase(
-    phase: str, tag: str, tmp_path: Path, held: list[int] | None = None
-) -> subprocess.Popen[str]:
-    """Start a runner and return once it is in ``phase`` (seen, never guessed from a pause).
-
-    Before the spawn, the Procfile is a FIFO the runner blocks on; its write end goes to ``held``.
-    """
+def start_in_phase(phase: str, tag: str, tmp_path: Path) -> subprocess.Popen[str]:
+    """Start a runner and return once it is in ``phase`` (seen, never guessed from a pause)."""
     marker, pid_dir = tmp_path / "marker", tmp_path / "pids"
     flags = {"waiting": ["--never-bind"], "request": ["--hang", "--request-marker", str(marker)],
              "teardown": ["--sigterm-marker", str(marker)]}.get(phase, [])
@@ -216,14 +195,9 @@ def start_in_phase(
            "RELEASE_CHECK_UPTIME": "30" if phase == "uptime" else "0",
            "RELEASE_CHECK_SHUTDOWN_GRACE": "3", "RELEASE_CHECK_TIMEOUT": "30",
            "RELEASE_CHECK_REQUEST_TIMEOUT": "20"}
-    if phase == "before-spawn":
-        os.mkfifo(tmp_path / "Procfile")
-        del env["RELEASE_CHECK_WEB_COMMAND"]
     runner = subprocess.Popen([sys.executable, "-m", "release_check", "-v"], cwd=tmp_path,
                               env=clean_env(tag, env), stdout=subprocess.PIPE, text=True)
-    if phase == "before-spawn":
-        wait_for(lambda: fifo_writer(tmp_path / "Procfile", [] if held is None else held))
-    elif phase == "waiting":
+    if phase == "waiting":
         wait_for(lambda: bool(pids_in(pid_dir)))
     elif phase == "uptime":
         read_until(runner, "release-check: passed; the app must now stay up 30s")
@@ -244,7 +218,9 @@ def read_until(runner: subprocess.Popen[str], wanted: str) -> None:
     raise AssertionError(f"the runner ended without printing {wanted!r}")
 
 
-PHASES = ["before-spawn", "waiting", "request", "uptime", "teardown"]
+# Nothing before the spawn waits (every file is read bounded, a FIFO refused at once: see the
+# hostile files below), so there is no phase there to send a signal into.
+PHASES = ["waiting", "request", "uptime", "teardown"]
 SIGNALS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
 
 
@@ -255,15 +231,10 @@ def test_signal_at_every_phase(phase: str, signum: signal.Signals, tag: str,
     """At every phase, each signal ends the run non-zero within the grace, leaving nothing."""
     if phase == "teardown":
         (tmp_path / "marker").unlink(missing_ok=True)
-    held: list[int] = []
-    runner = start_in_phase(phase, tag, tmp_path, held)
-    try:
-        sent = time.monotonic()
-        runner.send_signal(signum)
-        out, _ = runner.communicate(timeout=20)
-    finally:
-        for fd in held:
-            os.close(fd)
+    runner = start_in_phase(phase, tag, tmp_path)
+    sent = time.monotonic()
+    runner.send_signal(signum)
+    out, _ = runner.communicate(timeout=20)
     assert runner.returncode == 1, out
     assert time.monotonic() - sent < 3 + 5
     assert "FAILED: interrupted by SIG" in out
@@ -355,11 +326,142 @@ def test_bad_header_setting_does_not_echo_its_value(in_process: RunCheck, tmp_pa
 OUTPUT_SCENARIOS = ["escaped-body", "escaped-tail", "no-secrets", "no-secret-in-errors"]
 
 
+# --- hostile files ------------------------------------------------------------------------
+# Each is refused with exit 2 naming the file, at once and in bounded memory. The runner gets a
+# 1 GiB address-space limit and a 30 s timeout, so that the code before these bounds (which read
+# /dev/zero without end, and expanded an alias bomb to 2.4 GB) fails the test, not the machine.
+
+FILE_BOUND = 30.0
+LIMITED = ("import resource, runpy; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30));"
+           " runpy.run_module('release_check', run_name='__main__', alter_sys=True)")
+
+
+def bounded_run(tag: str, cwd: Path, env: Mapping[str, str]) -> Result:
+    """Run release-check under the address-space limit; killed if still there at the bound."""
+    started = time.monotonic()
+    runner = subprocess.Popen([sys.executable, "-c", LIMITED], cwd=cwd, env=clean_env(tag, env),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = runner.communicate(timeout=FILE_BOUND)
+    except subprocess.TimeoutExpired:
+        runner.kill()
+        out, err = runner.communicate()
+    return Result(runner.returncode, out, err, time.monotonic() - started)
+
+
+def refused(result: Result, says: str) -> None:
+    """Exit 2 quickly, one error line saying ``says``, no traceback."""
+    assert result.code == 2, result.out + result.err
+    assert result.seconds < 10, result.seconds
+    assert says in result.err, result.err
+    assert "Traceback" not in result.out + result.err
+    assert result.err.count("\n") == 1, result.err
+
+
+WEB = {"RELEASE_CHECK_WEB_COMMAND": app_command()}
+FILE_SCENARIOS = ["file-procfile-fifo", "file-procfile-dev-zero", "file-env-250mb",
+                  "file-platform-fifo", "file-nested-1000", "file-alias-bomb",
+                  "file-command-128k", "file-env-value", "file-env-total"]
+
+
+def test_fifo_procfile_is_refused_without_waiting(tag: str, tmp_path: Path) -> None:
+    """A Procfile that is a FIFO with no writer is exit 2 at once, never a hang."""
+    os.mkfifo(tmp_path / "Procfile")
+    refused(bounded_run(tag, tmp_path, {}), "Procfile: it is a FIFO, not a regular file")
+
+
+def test_dev_zero_procfile_is_refused(tag: str, tmp_path: Path) -> None:
+    """RELEASE_CHECK_PROCFILE=/dev/zero is exit 2, not an endless read."""
+    result = bounded_run(tag, tmp_path, {"RELEASE_CHECK_PROCFILE": "/dev/zero"})
+    refused(result, "cannot read /dev/zero: it is a character device, not a regular file")
+
+
+def test_huge_env_file_is_refused_unread(tag: str, tmp_path: Path) -> None:
+    """A 250 MB env file is exit 2 naming it, after reading no more than the cap."""
+    with (tmp_path / "big.env").open("wb") as file:
+        file.truncate(250 * 1024 * 1024)  # sparse: no disk space used
+    result = bounded_run(tag, tmp_path, {**WEB, "RELEASE_CHECK_ENV_FILE": "big.env"})
+    refused(result, "RELEASE_CHECK_ENV_FILE: cannot read big.env: it is larger than 4 MiB")
+
+
+def test_fifo_platform_file_is_refused(tag: str, tmp_path: Path) -> None:
+    """A fly.toml that is a FIFO is exit 2 naming it: never waited on, never passed over."""
+    os.mkfifo(tmp_path / "fly.toml")
+    refused(bounded_run(tag, tmp_path, WEB), "cannot read fly.toml: it is a FIFO")
+
+
+NESTED = {
+    "fly.toml": "a = " + "[" * 1000 + "]" * 1000 + "\n",
+    "railway.toml": "deploy = " + "[" * 1000 + "]" * 1000 + "\n",
+    "railway.json": '{"deploy": ' + "[" * 1000 + "]" * 1000 + "}",
+    "app.json": '{"healthchecks": ' + "[" * 1000 + "]" * 1000 + "}",
+    "render.yaml": "services: " + "[" * 1000 + "]" * 1000 + "\n",
+    "config/deploy.yml": "proxy: " + "[" * 1000 + "]" * 1000 + "\n",
+}
+
+
+@pytest.mark.parametrize("name", NESTED)
+def test_platform_file_nested_1000_deep_is_refused(name: str, tag: str, tmp_path: Path) -> None:
+    """Every platform reader refuses a document nested 1000 deep: exit 2, no RecursionError."""
+    (tmp_path / name).parent.mkdir(exist_ok=True)
+    (tmp_path / name).write_text(NESTED[name])
+    refused(bounded_run(tag, tmp_path, WEB), f"{name} is nested more than 64 levels deep")
+
+
+ALIAS_BOMB = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+proxy:
+  app_port: [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_yaml_alias_bomb_is_refused(tag: str, tmp_path: Path) -> None:
+    """A 10-line "billion laughs" in proxy.app_port is exit 2 within seconds, in bounded memory."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "deploy.yml").write_text(ALIAS_BOMB)
+    refused(bounded_run(tag, tmp_path, WEB), "config/deploy.yml holds more than 100000 values")
+
+
+def test_web_command_over_128_kib_is_refused(tag: str, tmp_path: Path) -> None:
+    """A Procfile web command the system could not exec (128 KiB) is exit 2 naming the line."""
+    (tmp_path / "Procfile").write_text(f"web: {app_command()} {'x' * 200 * 1024}\n")
+    refused(bounded_run(tag, tmp_path, {}), "Procfile:1: the 'web' command is 200 KiB; the system"
+            " refuses a command or variable of 128 KiB or more (Argument list too long)")
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("x" * 200 * 1024, "the value of BIG is 200 KiB; the system refuses"),
+    ("a\0b", "the value of BIG contains a NUL byte"),
+])
+def test_env_file_value_no_process_can_hold_is_refused(value: str, says: str, tag: str,
+                                                       tmp_path: Path) -> None:
+    """A .env value over 128 KiB or with a NUL byte is exit 2 naming the file and variable."""
+    (tmp_path / ".env").write_text(f"BIG={value}\n")
+    result = bounded_run(tag, tmp_path, {**WEB, "RELEASE_CHECK_ENV_FILE": ".env"})
+    refused(result, f"RELEASE_CHECK_ENV_FILE: .env: {says}")
+
+
+def test_env_file_too_large_for_exec_together_is_refused(tag: str, tmp_path: Path) -> None:
+    """35 values of 100 KB, each allowed alone, are over the system's total: exit 2, no spawn."""
+    lines = [f"V{number}={'x' * 100_000}" for number in range(35)]
+    (tmp_path / ".env").write_text("\n".join(lines) + "\n")
+    result = bounded_run(tag, tmp_path, {**WEB, "RELEASE_CHECK_ENV_FILE": ".env"})
+    refused(result, "KiB of it from .env: the system allows")
+    assert "(Argument list too long)" in result.err
+
+
 def test_reliability_doc_lists_every_scenario() -> None:
     """docs/reliability.md has one row per scenario of this suite, and no others."""
     doc = (REPO / "docs" / "reliability.md").read_text()
     listed = re.findall(r"^\| `([a-z0-9-]+)` \|", doc, re.M)
     scenarios = ([f"hostile-{m}" for m in HOSTILE_SCENARIOS] + MISBEHAVING + SIGNAL_SCENARIOS
-                 + OUTPUT_SCENARIOS
+                 + OUTPUT_SCENARIOS + FILE_SCENARIOS
                  + ["fuzzed-settings", "fuzzed-config-file", "fuzzed-cli", "fuzzed-argv"])
     assert sorted(listed) == sorted(scenarios)

@@ -106,3 +106,50 @@ def test_procfile_only_output_is_unchanged(release_check: RunCheck, tmp_path: Pa
     verbose = release_check("-v")
     assert ('release-check: check from defaults: GET /health_check, 200 "OKAY", timeout 5s\n'
             in verbose.out)
+
+
+def test_render_envvars_port_is_the_port_checked(release_check: RunCheck, tmp_path: Path) -> None:
+    """render.yaml envVars PORT with a startCommand fixed on it passes: the file's PORT is used."""
+    port = free_port()
+    command = app_command("--port", str(port), "--health-path", "/healthz")
+    text = ex.RENDER.format(command=ex.quoted(command)).replace(
+        "      - key: PYTHON_VERSION", f"      - key: PORT\n        value: {port}\n"
+                                       "      - key: PYTHON_VERSION")
+    ex.write(tmp_path, "render.yaml", text)
+    result = release_check(env=QUICK)
+    assert result.code == 0, result.out + result.err
+    assert f"PORT={port} from render.yaml services[1].envVars[1].value" in result.out
+    assert result.verdict.startswith('release-check: PASSED GET /healthz -> 200 "OKAY"')
+
+
+def test_fly_env_reaches_the_app_below_the_environment(release_check: RunCheck,
+                                                       tmp_path: Path) -> None:
+    """fly.toml [env] values reach the app, the line says so, and the environment's own win."""
+    port = free_port()
+    command = app_command("--port", str(port), "--health-path", "/up", "--body-env", "GREETING")
+    text = ex.FLY.format(command=ex.quoted(command), port=port)
+    ex.write(tmp_path, "fly.toml", text + '\n[env]\n  GREETING = "from fly"\n  WORKERS = 2\n')
+    result = release_check(env=QUICK)
+    assert result.code == 0, result.out + result.err
+    assert "; GREETING, WORKERS from fly.toml [env], below the environment's own\n" in result.out
+    assert result.verdict.startswith('release-check: PASSED GET /up -> 200 "from fly"')
+    mine = release_check(env={**QUICK, "GREETING": "mine"})
+    assert mine.verdict.startswith('release-check: PASSED GET /up -> 200 "mine"'), mine.out
+
+
+def test_a_taken_platform_port_names_the_file_and_key(release_check: RunCheck,
+                                                      tmp_path: Path) -> None:
+    """proxy.app_port already in use: the verdict names deploy.yml's key and the way out."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        (tmp_path / "Procfile").write_text(f"web: {app_command('--health-path', '/up')}\n")
+        ex.write(tmp_path, "config/deploy.yml", ex.KAMAL.format(port=port))
+        result = release_check(env=QUICK)
+    assert result.code == 1, result.out + result.err
+    assert f"FAILED: port {port} on 127.0.0.1 is already in use" in result.verdict
+    assert result.verdict.endswith(
+        "(config/deploy.yml proxy.app_port fixed the port; to check on another, set"
+        " RELEASE_CHECK_PORT to a free one (the app must then bind $PORT))")
+    assert "web | booting" not in result.out

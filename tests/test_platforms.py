@@ -272,6 +272,14 @@ def test_dokku_app_json_healthchecks_become_checks(tmp_path: Path) -> None:
     assert config.web_command is None  # Dokku boots the Procfile's web entry
 
 
+def test_a_deadline_summed_from_the_file_stops_at_the_hour(tmp_path: Path) -> None:
+    """1,000 attempts of 5 s, 5 s apart, are a deadline of 3600 s, the longest allowed."""
+    text = ex.DOKKU_APP_JSON.format(uptime=3).replace('"attempts": 3', '"attempts": 1000')
+    ex.write(tmp_path, "app.json", text)
+    (tmp_path / "Procfile").write_text("web: bin/web\n")
+    assert configured(tmp_path).timeout == 3600.0
+
+
 def test_dokku_several_checks_headers_and_unrun_kinds(tmp_path: Path) -> None:
     """Each startup path check is a check; liveness, command and warn-only ones are named."""
     ex.write(tmp_path, "app.json", """{"healthchecks": {"web": [
@@ -468,6 +476,29 @@ BAD_FILES = [
      "config/deploy.yml: proxy.app_port: 70000 is not a port number (1..65535)"),
     ("CHECKS", "ATTEMPTS=many\n/\n", "CHECKS:1: ATTEMPTS must be a whole number of attempts"),
     ("CHECKS", "check.txt  ok\n", "CHECKS:1: 'check.txt' is not a path or URL to check"),
+    ("fly.toml", '[env]\nHOSTS = ["a"]\n', "fly.toml: env.HOSTS: must be a string, not a list"),
+    ("fly.toml", '[http_service]\n[[http_service.checks]]\npath = "/"\ngrace_period = "2h"\n',
+     "fly.toml: http_service.checks[1].grace_period: '2h' is more than 3600 seconds, the longest"),
+    ("railway.json", '{"deploy": {"healthcheckPath": "/", "healthcheckTimeout": 1e9}}',
+     "railway.json: deploy.healthcheckTimeout: 1000000000.0 is more than 3600 seconds"),
+    ("config/deploy.yml", "proxy:\n  healthcheck:\n    timeout: 86400\n",
+     "config/deploy.yml: proxy.healthcheck.timeout: 86400 is more than 3600 seconds"),
+    ("CHECKS", "TIMEOUT=99999\n/\n", "CHECKS:1: TIMEOUT 99999 is more than 3600 seconds"),
+    ("app.json", '{"healthchecks": {"web": [{"path": "/", "attempts": 1' + "0" * 400 + '}]}}',
+     "app.json: healthchecks.web[1].attempts: 1000000000000000000000000000000000000000… is more"),
+    ("fly.toml", '[processes]\napp = "' + "x" * 200 * 1024 + '"\n',
+     "fly.toml: processes.app: the command is 200 KiB; the system refuses a command"),
+    ("fly.toml", "[http_service]\ninternal_port = " + "8" * 5000 + "\n",
+     "fly.toml is not valid TOML: Exceeds the limit (4300 digits)"),
+    ("config/deploy.yml", "proxy:\n  app_port: " + "8" * 5000 + "\n",
+     "config/deploy.yml is not valid YAML: Exceeds the limit (4300 digits)"),
+    ("config/deploy.yml", "proxy:\n  app_port: [" + "1, " * 500 + "1]\n",
+     "config/deploy.yml: proxy.app_port: a list is not a port number (1..65535)"),
+    ("render.yaml", "services:\n  - type: web\n    startCommand: x\n    envVars:\n"
+     "      - key: PORT\n        value: ten\n",
+     "render.yaml: services[1].envVars[1].value: 'ten' is not a port number (1..65535)"),
+    ("render.yaml", "services:\n  - type: web\n    startCommand: x\n    envVars:\n"
+     "      - value: x\n", "render.yaml: services[1].envVars[1].value: its variable name, None,"),
 ]
 
 
@@ -554,3 +585,61 @@ def test_a_forced_platform_error_names_the_flag_that_forced_it(
     assert code == 2
     assert "release-check: error: --platform is render, but there is no render.yaml" in (
         capsys.readouterr().err)
+
+
+# The platform file's environment and port
+
+
+def test_render_plain_envvars_reach_the_app_and_secrets_do_not(tmp_path: Path) -> None:
+    """render.yaml: plain values reach the app, PORT is the port; secret entries are left out."""
+    ex.write(tmp_path, "render.yaml", """
+services:
+  - type: web
+    name: api
+    startCommand: bin/api
+    envVars:
+      - key: ALLOWED_HOSTS
+        value: api.example.com
+      - key: PORT
+        value: "10000"
+      - key: DATABASE_URL
+        fromDatabase: {name: db, property: connectionString}
+      - key: STRIPE_KEY
+        sync: false
+      - key: SECRET_KEY
+        generateValue: true
+      - fromGroup: shared
+      - key: WEB_CONCURRENCY
+        value: 4
+""")
+    config = configured(tmp_path)
+    assert config.platform_environment == (("ALLOWED_HOSTS", "api.example.com"),
+                                           ("WEB_CONCURRENCY", "4"))
+    assert config.port == 10000
+    assert line(config).endswith(
+        "; PORT=10000 from render.yaml services[1].envVars[2].value; command from render.yaml"
+        " services[1].startCommand; ALLOWED_HOSTS, WEB_CONCURRENCY from render.yaml"
+        " services[1].envVars, below the environment's own")
+
+
+def test_fly_env_names_are_shown_never_values(tmp_path: Path) -> None:
+    """A long [env] is named by its first variables and a count, no value shown, PORT left out."""
+    fly(tmp_path)
+    names = [f"VAR_{n}" for n in range(6)]
+    with (tmp_path / "fly.toml").open("a") as file:
+        file.write("[env]\nPORT = 5000\n"
+                   + "".join(f'{name} = "secret-{name}"\n' for name in names))
+    config = configured(tmp_path)
+    assert dict(config.platform_environment) == {name: f"secret-{name}" for name in names}
+    assert "; VAR_0, VAR_1, VAR_2, VAR_3 and 2 more from fly.toml [env]" in line(config)
+    assert "secret-" not in line(config)
+
+
+def test_a_platform_port_names_its_key_and_a_variable_port_its_variable(tmp_path: Path) -> None:
+    """Who chose the port, as a port-in-use failure words it: the file's key, or the variable."""
+    fly(tmp_path, port=8123)
+    assert configured(tmp_path).port_chosen() == (
+        "fly.toml http_service.internal_port fixed the port; to check on another, set"
+        " RELEASE_CHECK_PORT to a free one (the app must then bind $PORT)")
+    assert configured(tmp_path, {"RELEASE_CHECK_PORT": "8124"}).port_chosen() == (
+        "RELEASE_CHECK_PORT chose the port; without it a free one is picked")

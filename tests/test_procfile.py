@@ -114,6 +114,17 @@ def test_nul_byte_in_a_configured_command_is_a_config_error(tmp_path: Path) -> N
         load({}, {}, file=locate(None, tmp_path / "Procfile"))
 
 
+def test_a_configured_command_no_exec_can_take_is_a_config_error(tmp_path: Path) -> None:
+    """web_command of 200 KiB, in the config file or a variable, is refused naming its source."""
+    (tmp_path / "release-check.toml").write_text(f'web_command = "{"x" * 200 * 1024}"\n')
+    with pytest.raises(ConfigError, match=r"release-check.toml: web_command: the command is 200"
+                                          r" KiB; the system refuses a command or variable of"
+                                          r" 128 KiB or more \(Argument list too long\)"):
+        load({}, {}, file=locate(None, tmp_path / "Procfile"))
+    with pytest.raises(ConfigError, match=r"^RELEASE_CHECK_WEB_COMMAND: the command is 200 KiB"):
+        load({}, {"RELEASE_CHECK_WEB_COMMAND": "x" * 200 * 1024})
+
+
 def test_procfile_warnings_reach_the_output(release_check: RunCheck, tmp_path: Path) -> None:
     """A duplicate web entry boots the last one, and the warning is printed under --quiet."""
     (tmp_path / "Procfile").write_text(f"web: exit 3\nweb:{app_command()}\n")

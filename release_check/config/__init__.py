@@ -9,11 +9,12 @@ A leaf: it imports nothing from the other subpackages, so any of them may depend
 from release_check.config.envfile import app_environment
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 from release_check.config.file import PYPROJECT, STANDALONE, FileSettings
+from release_check.config.limits import MAX_SECONDS
 from release_check.config.loading import discover, discover_platform, load, skip_config
 from release_check.config.platforms import find as find_platform
 from release_check.config.processes import ProcessSpec, process_commands, ready_variable
 from release_check.config.procfile import command_for
-from release_check.config.settings import BY_KEY, MAX_SECONDS, SETTINGS, Config, Setting
+from release_check.config.settings import BY_KEY, SETTINGS, Config, Setting
 
 __all__ = [
     "BY_KEY",

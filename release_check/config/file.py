@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from release_check.config.expectations import toml_shown
+from release_check.config.reading import read_text
 from release_check.errors import SettingError, UsageError
 
 STANDALONE = "release-check.toml"
@@ -47,10 +48,10 @@ def _document(path: Path) -> dict[str, Any]:
     import tomllib  # noqa: PLC0415  (8 ms that runs without a config file should not pay)
 
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_text(path))
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # TOMLDecodeError, or an integer of over 4300 digits
         raise UsageError(f"{path} is not valid TOML: {error}") from None
     except RecursionError:  # tomllib recurses once per nested array or table
         raise UsageError(f"{path} is nested too deeply to read") from None
@@ -91,11 +92,11 @@ def locate(explicit: Path | None, procfile: Path) -> FileSettings | None:
     the CLI words with where the name came from.
     """
     if explicit is not None:
-        if not explicit.is_file():
+        if not explicit.exists():
             raise SettingError("config_file", f"no such file: {explicit}")
         return _settings(explicit) or FileSettings(str(explicit))
     for candidate in (procfile.parent / STANDALONE, procfile.parent / PYPROJECT):
-        if candidate.is_file():
+        if candidate.exists():  # a FIFO or device there is refused, not passed over
             found = _settings(candidate)
             if found is not None or candidate.name == STANDALONE:
                 return found

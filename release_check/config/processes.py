@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from release_check.config.expectations import compiled_regex
+from release_check.config.expectations import compiled_regex, toml_shown
+from release_check.config.limits import over_cap
 from release_check.config.procfile import read, runnable
 from release_check.errors import ProcfileError
 from release_check.text import printable, quoted
@@ -84,11 +85,14 @@ def ready_pattern(raw: str) -> str:
 
 def _seconds(key: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{key} must be a number, not {printable(repr(value), 40)}")
+        raise ValueError(f"{key} must be a number, not {toml_shown(value)}")
     zero_ok = key == "uptime"
     if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
         sign = "non-negative" if zero_ok else "positive"
         raise ValueError(f"{key} must be a {sign} number, not {printable(repr(value), 40)}")
+    too_long = over_cap(value) if key != "max_memory_mb" else None
+    if too_long:
+        raise ValueError(f"{key} {printable(repr(value), 40)} {too_long}")
     return float(value)
 
 
@@ -178,7 +182,7 @@ def process_commands(
     Every spec must name an entry too: a table for a process type the Procfile lacks is a
     typo, not a setting to ignore. ProcfileError names the file and the entries it has.
     """
-    if not procfile.is_file():
+    if not procfile.exists():  # one that is a FIFO or a device is refused by read()
         raise ProcfileError(
             f"no Procfile at {procfile}: {', '.join(chosen)} run from its entries; set"
             " RELEASE_CHECK_PROCFILE to its path"

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from release_check.config.limits import arg_problem
+from release_check.config.reading import read_text
 from release_check.errors import ProcfileError
 from release_check.text import printable
 
@@ -87,7 +89,7 @@ def command_for(path: Path, process_type: str) -> tuple[str, list[str]]:
 def read(path: Path) -> Procfile:
     """Every entry of the Procfile at ``path``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         raise ProcfileError(
             f"no Procfile at {path}: set RELEASE_CHECK_PROCFILE to its path,"
@@ -101,9 +103,9 @@ def read(path: Path) -> Procfile:
 def runnable(path: Path, procfile: Procfile, process_type: str) -> str:
     """The entry's command, refused if no command line can hold it."""
     command = procfile.entries[process_type]
-    if "\0" in command:
+    problem = arg_problem(command)
+    if problem:
         raise ProcfileError(
-            f"{path}:{procfile.lines[process_type]}: the '{process_type}' command contains a"
-            " NUL byte, which no command line can hold"
+            f"{path}:{procfile.lines[process_type]}: the '{process_type}' command {problem}"
         )
     return command

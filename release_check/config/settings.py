@@ -21,6 +21,7 @@ from release_check.config.expectations import (
     path_problem,
     toml_shown,
 )
+from release_check.config.limits import arg_problem, over_cap
 from release_check.config.platforms import Origin, choice
 from release_check.config.processes import ProcessSpec, parse_names
 from release_check.text import printable
@@ -32,9 +33,6 @@ _PROCESS_TYPE = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST = re.compile(r"^[A-Za-z0-9._:%-]+$")
 DEFAULT_STATUS = StatusMatch(frozenset({200}), "200")
 _DIGITS = re.compile(r"^\s*[0-9]{1,5}\s*$")
-# Heroku ends a release phase after an hour, so no wait of release-check is meaningful beyond
-# it; the cap also keeps every duration within what threading's timeouts accept.
-MAX_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +71,8 @@ class Config:
     verbosity: int = 0
     platform: str | None = None
     web_command_source: str = "RELEASE_CHECK_WEB_COMMAND"
+    # a platform file's plain variables, given to the app below its own environment
+    platform_environment: tuple[tuple[str, str], ...] = ()
     # where the check came from, for the line each run prints: a description, not a setting
     origin: Origin | None = field(default=None, compare=False)
     # field -> where its value came from: "--port", "RELEASE_CHECK_PORT", "release-check.toml:
@@ -82,6 +82,14 @@ class Config:
     def source(self, name: str) -> str:
         """Where the value of field ``name`` came from; its variable when it was not given."""
         return self.sources.get(name) or BY_FIELD[name].env
+
+    def port_chosen(self) -> str:
+        """Who fixed the port, and how to check on another: for a port already in use."""
+        source = self.source("port")
+        if self.origin is not None and self.origin.port_source == source:
+            return (f"{source} fixed the port; to check on another, set {BY_FIELD['port'].env}"
+                    " to a free one (the app must then bind $PORT)")
+        return f"{source} chose the port; without it a free one is picked"
 
     def body_match(self) -> BodyMatch:
         """The single check's body matcher: contains, regex, or the expected body."""
@@ -118,11 +126,9 @@ def _number(raw: str, unit: str, *, zero_ok: bool = False) -> float:
 
 
 def _capped(seconds: float, raw: str) -> float:
-    if seconds > MAX_SECONDS:
-        raise ValueError(
-            f"{_shown(raw)} is more than {MAX_SECONDS:g} seconds, the longest wait allowed"
-            " (Heroku ends a release phase after 1 hour)"
-        )
+    problem = over_cap(seconds)
+    if problem:
+        raise ValueError(f"{_shown(raw)} {problem}")
     return seconds
 
 
@@ -210,8 +216,9 @@ def _process_type(raw: str) -> str:
 def _command(raw: str) -> str:
     if not raw.strip():
         raise ValueError("the command is empty")
-    if "\0" in raw:
-        raise ValueError("the command contains a NUL byte, which no command line can hold")
+    problem = arg_problem(raw)
+    if problem:
+        raise ValueError(f"the command {problem}")
     return raw
 
 

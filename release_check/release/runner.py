@@ -74,7 +74,7 @@ def target_for(config: Config) -> Target:
         raise PortInUse(
             f"port {busy.port} on {bracketed(busy.address)} is already in use by {held_by(busy)}"
             " before the app started; a server that is not the app would answer the check"
-            f" ({config.source('port')} chose the port; without it a free one is picked)"
+            f" ({config.port_chosen()})"
         )
     return target
 
@@ -97,7 +97,8 @@ def run(
     command, source, notes = boot_command(config)
     others, more = _companion_commands(config)
     record.warnings += notes + [note for note in more if note not in notes]
-    env = app_environment(environ, config.env_file)
+    env = app_environment(environ, config.env_file, dict(config.platform_environment),
+                          [command, *others.values()])
     target = target_for(config)
     record.port = target.port
     console.detail(f"booting {source} with PORT={target.port}")

@@ -13,6 +13,7 @@ from types import ModuleType
 
 from release_check.config.platforms.declared import Declared
 from release_check.config.platforms.document import BadFile
+from release_check.config.reading import refusal
 from release_check.errors import ConfigError, UsageError
 from release_check.text import printable
 
@@ -23,6 +24,7 @@ HINTS = {"fly": ("fly.toml",), "render": ("render.yaml",),
          "railway": ("railway.json", "railway.toml"), "kamal": ("config/deploy.yml",),
          "dokku": ("CHECKS", "app.json")}
 ORDER = tuple(HINTS)
+_ALL = tuple(file for files in HINTS.values() for file in files)
 NONE = ("heroku", "none")  # heroku: the Procfile and release-check's own settings only
 CHOICES = (*ORDER, *NONE)
 _FILES = {"fly": "fly.toml", "render": "render.yaml", "railway": "railway.json or railway.toml",
@@ -49,9 +51,19 @@ def find(raw: str | None, procfile: str | Path, source: str = VARIABLE) -> Decla
     except ValueError as error:
         raise UsageError(f"{source}: {error}") from None
     try:
+        if forced not in NONE:
+            _regular_files(folder, HINTS[forced] if forced else _ALL)
         return _forced(forced, folder, source) if forced else _first(folder)
     except BadFile as error:
         raise ConfigError([str(error)]) from None
+
+
+def _regular_files(folder: Path, names: tuple[str, ...]) -> None:
+    """A platform file that is a FIFO or a device is refused, never passed over or waited on."""
+    for name in names:
+        problem = refusal(folder / name)
+        if problem and not (folder / name).is_dir():
+            raise BadFile(f"cannot read {name}: {problem}")
 
 
 def _forced(name: str, folder: Path, source: str) -> Declared | None:

@@ -26,8 +26,10 @@ class Declared:
     """A platform file's values for release-check's settings; None where the file is silent.
 
     ``sources`` names the key each value came from (``fly.toml http_service.internal_port``),
-    by Config field; ``where`` names where the checks are. ``no_command`` is the message for a
-    project that has neither a Procfile nor a start command in this file.
+    by Config field; ``where`` names where the checks are. ``environment`` holds the plain
+    variables the platform gives the app (never secrets, which the file does not hold).
+    ``no_command`` is the message for a project that has neither a Procfile nor a start
+    command in this file.
     """
 
     platform: str
@@ -41,6 +43,7 @@ class Declared:
     host_header: str | None = None
     port: int | None = None
     web_command: str | None = None
+    environment: tuple[tuple[str, str], ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
     no_command: str = ""
     warnings: tuple[str, ...] = ()

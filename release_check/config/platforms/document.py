@@ -14,12 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from release_check.config.expectations import header_problem, path_problem
+from release_check.config.limits import arg_problem, over_cap
+from release_check.config.reading import read_text
 from release_check.text import printable
 
 # Go's time.ParseDuration, which flyctl uses: "5s", "500ms", "1m30s".
 _DURATION_PART = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0,
                  "m": 60.0, "h": 3600.0}
+# Real platform files nest a handful of levels and hold a few hundred values; these bounds keep
+# a hostile one (a YAML alias bomb, a document nested a thousand deep) from costing more.
+MAX_DEPTH = 64
+MAX_VALUES = 100_000
+MAX_COUNT = 10_000
 
 
 class BadFile(ValueError):
@@ -94,6 +101,9 @@ class Node:
         command = self.text()
         if command is not None and not command.strip():
             raise self.bad("the command is empty")
+        problem = arg_problem(command) if command is not None else None
+        if problem:
+            raise self.bad(f"the command {problem}")
         return command
 
     def seconds(self, *, zero_ok: bool = False) -> float | None:
@@ -110,6 +120,8 @@ class Node:
             return None
         if isinstance(self.value, bool) or not isinstance(self.value, int) or self.value < 1:
             raise self.bad(f"must be a positive whole number, not {_shown(self.value)}")
+        if self.value > MAX_COUNT:  # a count multiplies a wait: keep the product a float
+            raise self.bad(f"{_shown(self.value)} is more than {MAX_COUNT}")
         return self.value
 
     def duration(self) -> float | None:
@@ -147,6 +159,23 @@ class Node:
             raise self.bad(f"{_shown(path)} {problem}")
         return path
 
+    def variable(self, name: object) -> tuple[str, str]:
+        """The value as environment variable ``name``'s: a string, number or boolean as written.
+
+        Never echoed: an environment value may be a token.
+        """
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise self.bad(f"its variable name, {_shown(name)}, is not a non-empty string"
+                           " without '='")
+        if not isinstance(self.value, str | int | float):  # bool is an int
+            raise self.bad(f"must be a string, not {_kind(self.value)}")
+        value = (str(self.value).lower() if isinstance(self.value, bool)
+                 else str(self.value))
+        problem = arg_problem(f"{name}={value}")
+        if problem:
+            raise self.bad(f"the value {problem}")
+        return name, value
+
     def header(self, name: object) -> tuple[str, str]:
         """The value as the value of header ``name``; never echoed (headers carry tokens)."""
         if not isinstance(name, str) or not isinstance(self.value, str):
@@ -159,6 +188,9 @@ class Node:
     def _checked(self, seconds: float, *, zero_ok: bool) -> float:
         if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not zero_ok):
             raise self.bad(f"{_shown(self.value)} must be a positive number of seconds")
+        too_long = over_cap(seconds)
+        if too_long:
+            raise self.bad(f"{_shown(self.value)} {too_long}")
         return seconds
 
 
@@ -169,40 +201,83 @@ def _kind(value: object) -> str:
 
 
 def _shown(value: object) -> str:
-    return printable(repr(value), 40)
+    """A scalar as written, capped; a list or table by its kind alone (its repr may be huge)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return printable(repr(value)[:80], 40)
+    return _kind(value)
 
 
 def _read(path: Path, name: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except (OSError, UnicodeDecodeError) as error:
         raise BadFile(f"cannot read {name}: {error}") from None
+
+
+def _bounded(document: Any, name: str) -> Node:
+    """The document, refused if nested too deep or too large once its aliases are expanded.
+
+    Walked without recursion, and stopped at the bound: a YAML alias bomb is a small graph
+    whose expansion would never end.
+    """
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    seen = 0
+    while stack:
+        value, depth = stack.pop()
+        seen += 1
+        if depth > MAX_DEPTH:
+            raise _too_deep(name)
+        if seen > MAX_VALUES:
+            raise BadFile(f"{name} holds more than {MAX_VALUES} values (YAML aliases count each"
+                          " time they are used): far beyond any real platform file")
+        members = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            stack.extend((member, depth + 1) for member in members)
+    return Node(document, name)
+
+
+def _too_deep(name: str) -> BadFile:
+    """Refused before the parsers' own recursion gives out, or when it does."""
+    return BadFile(f"{name} is nested more than {MAX_DEPTH} levels deep: far beyond any real"
+                   " platform file")
 
 
 def toml_file(path: Path, name: str) -> Node:
     """A TOML file's document (tomllib)."""
     import tomllib  # noqa: PLC0415  (only a run that has the file pays for the import)
 
+    text = _read(path, name)
     try:
-        return Node(tomllib.loads(_read(path, name)), name)
-    except tomllib.TOMLDecodeError as error:
+        document = tomllib.loads(text)
+    except ValueError as error:  # TOMLDecodeError, or an integer of over 4300 digits
         raise BadFile(f"{name} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise _too_deep(name) from None
+    return _bounded(document, name)
 
 
 def json_file(path: Path, name: str) -> Node:
     """A JSON file's document (the standard json module)."""
+    text = _read(path, name)
     try:
-        return Node(json.loads(_read(path, name)), name)
+        document = json.loads(text)
     except ValueError as error:
         raise BadFile(f"{name} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise _too_deep(name) from None
+    return _bounded(document, name)
 
 
 def yaml_file(path: Path, name: str) -> Node:
     """A YAML file's document (PyYAML's safe loader: plain data, never Python objects)."""
     import yaml  # noqa: PLC0415  (only a run that has the file pays for the import)
 
+    text = _read(path, name)
     try:
-        return Node(yaml.safe_load(_read(path, name)), name)
-    except yaml.YAMLError as error:
+        document = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of 4300+ digits
         detail = " ".join(str(error).split())
         raise BadFile(f"{name} is not valid YAML: {detail}") from None
+    except RecursionError:
+        raise _too_deep(name) from None
+    return _bounded(document, name)

@@ -11,8 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from release_check.config.expectations import Expectation, header_problem, path_problem
+from release_check.config.limits import over_cap
 from release_check.config.platforms.declared import TWO_OR_THREE_XX, Declared, http_check
 from release_check.config.platforms.document import BadFile, Node, json_file
+from release_check.config.reading import read_text
 
 NAME = "dokku"
 APP_JSON = "app.json"
@@ -134,7 +136,7 @@ def _deadline(entry: Node) -> float | None:
 def _checks_file(path: Path) -> Declared:
     """The legacy CHECKS file: WAIT=, TIMEOUT=, ATTEMPTS=, then ``/path expected content``."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_text(path).splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise BadFile(f"cannot read {CHECKS}: {error}") from None
     found, settings = _Found(), dict[str, int]()
@@ -163,6 +165,8 @@ def _setting(name: str, raw: str, where: str, settings: dict[str, int], found: _
     elif not value.isdigit() or (int(value) == 0 and name != "WAIT"):
         raise BadFile(f"{where}: {name} must be a whole number of "
                       f"{'attempts' if name == 'ATTEMPTS' else 'seconds'}, not {value!r}")
+    elif name != "ATTEMPTS" and (too_long := over_cap(int(value))):
+        raise BadFile(f"{where}: {name} {value} {too_long}")
     else:
         settings[name] = int(value)
 

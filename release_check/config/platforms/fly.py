@@ -38,12 +38,14 @@ def read(folder: Path) -> Declared:
     command, command_key = _command(root, service)
     sources = {"port": f"{FILE} {service['internal_port'].key}" if service else "",
                "web_command": f"{FILE} [processes] {command_key}",
-               "timeout": f"{FILE} grace_period"}
+               "timeout": f"{FILE} grace_period", "environment": f"{FILE} [env]"}
+    env = root["env"]
     return Declared(
         NAME, FILE, where=f"{FILE} [[{service.key}.{checks_key}]]" if service else "",
         checks=tuple(check for check, _, _ in found),
         request_timeout=max(timeouts, default=None), min_timeout=max(floors, default=None),
         port=port, web_command=command, sources=sources, no_command=_NO_COMMAND,
+        environment=tuple(env[name].variable(name) for name in env.names() if name != "PORT"),
         warnings=tuple(warnings),
     )
 

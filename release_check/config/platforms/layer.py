@@ -11,14 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from release_check.config.limits import MAX_SECONDS
 from release_check.config.platforms.declared import Declared
 from release_check.errors import ConfigError
+from release_check.text import printable
 
 if TYPE_CHECKING:
     from release_check.config.expectations import Expectation
     from release_check.config.settings import Config
 
 _SCALARS = ("request_timeout", "timeout", "uptime", "host_header", "port")
+_SHOWN_NAMES = 4
 _BODY = ("expected_body", "body_contains", "body_regex")
 _SINGLE = ("path", "expected_status", *_BODY)
 
@@ -30,6 +33,7 @@ class Origin:
     line: str
     platform_file: str | None = None
     warnings: tuple[str, ...] = ()
+    port_source: str | None = None  # the platform file's key, when the port came from it
 
 
 def layer(
@@ -49,14 +53,33 @@ def layer(
     floor = declared.min_timeout
     if "timeout" not in sources and "timeout" not in changes and (floor or 0) > config.timeout:
         changes["timeout"] = floor  # a grace period longer than the deadline
+    if "timeout" in changes:  # a sum of the file's waits; the release phase ends at the hour
+        changes["timeout"] = min(changes["timeout"], MAX_SECONDS)
     changes["checks"], where = _checks(config, sources, declared, checks_file)
     changes.update(_command(config, sources, declared))
+    if declared.environment:
+        changes["platform_environment"] = declared.environment
+    port_source = declared.sources.get("port") if "port" in changes else None
+    if port_source:
+        changes["sources"] = {**config.sources, "port": port_source}
     layered: Config = replace(config, **changes)
     extras = [_extra(name, layered, declared) for name in ("port", "web_command", "timeout",
                                                            "uptime", "host_header")
               if name in changes]
-    line = _line(layered, where, extras)
-    return replace(layered, origin=Origin(line, declared.file, declared.warnings))
+    line = _line(layered, where, [*extras, *_environment(declared)])
+    origin = Origin(line, declared.file, declared.warnings, port_source)
+    return replace(layered, origin=origin)
+
+
+def _environment(declared: Declared) -> list[str]:
+    """The variables the file gives the app, by name (their values may be tokens)."""
+    names = [name for name, _ in declared.environment]
+    if not names:
+        return []
+    shown = ", ".join(printable(name, 40) for name in names[:_SHOWN_NAMES])
+    more = f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else ""
+    source = declared.sources.get("environment", declared.file)
+    return [f"{shown}{more} from {source}, below the environment's own"]
 
 
 def _checks(

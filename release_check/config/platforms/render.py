@@ -1,4 +1,7 @@
-"""Render's ``render.yaml`` Blueprint: the web service's health-check path and start command."""
+"""Render's ``render.yaml`` Blueprint: the web service's check path, start command, envVars.
+
+Its plain ``envVars`` reach the app; ``PORT`` among them is the port Render routes to.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from pathlib import Path
 
 from release_check.config.platforms.declared import TWO_OR_THREE_XX, Declared, http_check
 from release_check.config.platforms.document import Node, yaml_file
+from release_check.text import printable
 
 NAME = "render"
 FILE = "render.yaml"
@@ -30,13 +34,38 @@ def read(folder: Path) -> Declared:
         return Declared(NAME, FILE, no_command=_NO_COMMAND, warnings=tuple(warnings))
     path = service["healthCheckPath"].path()
     command = service["startCommand"].command()
+    env, port = _environment(service["envVars"])
     return Declared(
         NAME, FILE,
         where=f"{FILE} {service['healthCheckPath'].key} (web service {_name(service)})",
         checks=(http_check(path, TWO_OR_THREE_XX),) if path else (),
         web_command=command, no_command=_NO_COMMAND, warnings=tuple(warnings),
-        sources={"web_command": f"{FILE} {service['startCommand'].key}"},
+        port=port.port() if port else None, environment=env,
+        sources={"web_command": f"{FILE} {service['startCommand'].key}",
+                 "port": f"{FILE} {port.key}" if port else "",
+                 "environment": f"{FILE} {service['envVars'].key}"},
     )
+
+
+def _environment(entries: Node) -> tuple[tuple[tuple[str, str], ...], Node | None]:
+    """The plain ``key``/``value`` entries, and PORT's value apart (it chooses the port).
+
+    Entries that take their value elsewhere (``fromDatabase``, ``fromService``, ``sync:
+    false``, ``generateValue``) are secrets or the platform's own: left to the environment.
+    """
+    plain = [entry for entry in entries.tables() if entry["value"].present]
+    port = next((entry["value"] for entry in plain if entry["key"].value == "PORT"), None)
+    env = tuple(entry["value"].variable(entry["key"].value) for entry in plain
+                if entry["key"].value != "PORT")
+    return env, _numeric(port) if port else None
+
+
+def _numeric(port: Node) -> Node:
+    """``value: "10000"`` as the number it names (YAML reads ``10000`` as one already)."""
+    text = port.value.strip() if isinstance(port.value, str) else None
+    if text and text.isdigit() and len(text) < 6:
+        return Node(int(text), port.file, port.key)
+    return port
 
 
 def _web_service(services: list[Node], warnings: list[str]) -> Node | None:
@@ -53,4 +82,4 @@ def _web_service(services: list[Node], warnings: list[str]) -> Node | None:
 
 
 def _name(service: Node) -> str:
-    return repr(service["name"].text() or service.key)
+    return printable(repr(service["name"].text() or service.key)[:80], 40)
