@@ -15,7 +15,7 @@ from release_check.argparsing import Parser
 from release_check.console import Console
 from release_check.errors import UsageError
 from release_check.hooks import gitcmd
-from release_check.hooks.script import HOOK_NAME, MARKER, hook_script
+from release_check.hooks.script import HOOK_NAME, MARKER, frozen, hook_script
 
 _SHARED_SCOPES = ("global", "system")
 
@@ -110,7 +110,7 @@ def install_hook(
     shared = _shared_hooks_path()
     if shared is not None and not args.global_hooks_path:
         raise UsageError(shared)
-    script = hook_script(sys.executable).encode()
+    script = hook_script(sys.executable, frozen()).encode()
     current = _current(hook)
     ours = current is not None and MARKER.encode() in current
     if current is not None and not ours and not args.force:

@@ -21,6 +21,7 @@ from release_check.errors import EXIT_PASSED, EXIT_USAGE, CheckFailed, Interrupt
 from release_check.hooks import gitcmd
 from release_check.hooks.checkenv import check_environment
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
+from release_check.hooks.script import release_check_command
 from release_check.hooks.worktree import link_ignored, scratch_folder, temporary_worktree
 from release_check.release import report_path
 from release_check.text import describe_exit, printable
@@ -209,8 +210,8 @@ def _check(run: _Run, folder: Path, what: str) -> None:
 
 
 def _run_check(folder: Path, flags: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run ``python -m release_check FLAGS`` in ``folder``; its exit code once it is gone."""
-    child = subprocess.Popen([sys.executable, "-P", "-m", "release_check", *flags], cwd=folder,
+    """Run release-check FLAGS in ``folder``; its exit code once it is gone."""
+    child = subprocess.Popen([*release_check_command(sys.executable), *flags], cwd=folder,
                              env=env, stdin=subprocess.DEVNULL)
     try:
         return child.wait()
