@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import clean_env
+from tests.conftest import RunCheck, clean_env
 
 # Commits need an identity; the user's own configuration (a global core.hooksPath, signing)
 # must not leak into the tests.
@@ -84,3 +84,21 @@ def make_repo(root: Path, tag: str, web_command: str, extra_env: Mapping[str, st
     repo.git("remote", "add", "origin", str(remote))
     repo.commit_procfile(web_command, "initial")
     return repo
+
+
+def output(done: subprocess.CompletedProcess[str]) -> str:
+    """Everything git and the hook printed."""
+    return done.stdout + done.stderr
+
+
+def install(release_check: RunCheck, repo: Repo, *flags: str) -> str:
+    """Run ``release-check install-hook`` in the repository; return its output."""
+    result = release_check("install-hook", *flags, env=repo.env, cwd=repo.path)
+    assert result.code == 0, result.out + result.err
+    return result.out
+
+
+def assert_no_worktree_left(repo: Repo) -> None:
+    """Only the main worktree is known to git, and the scratch folder (TMPDIR) is empty."""
+    assert repo.worktrees() == [str(repo.path)]
+    assert list(repo.scratch.iterdir()) == []

@@ -18,7 +18,7 @@ from release_check.hooks import MARKER, hook_script
 from release_check.hooks.checkenv import search_path
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
 from tests.conftest import APPS, RunCheck, app_command, pids_in
-from tests.gitrepo import GIT_ENV, Repo, make_repo
+from tests.gitrepo import GIT_ENV, Repo, assert_no_worktree_left, install, make_repo, output
 
 FOREIGN_HOOK = "#!/bin/sh\necho 'the team hook'\n"
 ZERO = "0" * 40
@@ -33,24 +33,6 @@ runpy.run_path({app!r}, run_name="__main__")
 def repo(tmp_path: Path, tag: str) -> Repo:
     """A repository whose Procfile boots the healthy fixture app, with a bare origin."""
     return make_repo(tmp_path, tag, app_command(), {})
-
-
-def output(done: subprocess.CompletedProcess[str]) -> str:
-    """Everything git and the hook printed."""
-    return done.stdout + done.stderr
-
-
-def install(release_check: RunCheck, repo: Repo, *flags: str) -> str:
-    """Run ``release-check install-hook`` in the repository; return its output."""
-    result = release_check("install-hook", *flags, env=repo.env, cwd=repo.path)
-    assert result.code == 0, result.out + result.err
-    return result.out
-
-
-def assert_no_worktree_left(repo: Repo) -> None:
-    """Only the main worktree is known to git, and the scratch folder (TMPDIR) is empty."""
-    assert repo.worktrees() == [str(repo.path)]
-    assert list(repo.scratch.iterdir()) == []
 
 
 # The check, on real pushes

@@ -31,6 +31,8 @@ _TABLE = "tool.release-check"
 _BOOT_VARIABLES = tuple(BY_KEY[key].env for key in ("web_command", "procfile", "config"))
 _BYPASS = "'git push --no-verify' skips the check"
 _SHOWN_LINKS = 5
+# git's own view of the folder, not a cache's that may lag behind it.
+_UNHIDDEN = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false")
 
 _DESCRIPTION = (
     "Run the release check on each commit being pushed, as the pre-push hook written by"
@@ -172,9 +174,25 @@ def _say_linked(run: _Run, linked: Sequence[str]) -> None:
 
 
 def _clean_at(root: Path, sha: str) -> bool:
-    """Whether the working folder holds exactly ``sha``: HEAD, nothing changed or untracked."""
+    """Whether the working folder provably holds exactly ``sha``.
+
+    HEAD is ``sha``, and nothing is changed or untracked, whatever the user's settings hide
+    (status.showUntrackedFiles, ignored submodules, an fsmonitor's or untracked cache's view);
+    a file marked skip-worktree or assume-unchanged counts as changed, since git no longer
+    compares it.
+    """
     head = gitcmd.run(root, "rev-parse", "--verify", "--quiet", "HEAD").stdout.strip()
-    return head == sha and gitcmd.output(root, "status", "--porcelain", "-z") == ""
+    if head != sha:
+        return False
+    status = gitcmd.output(root, *_UNHIDDEN, "status", "--porcelain", "-z",
+                           "--untracked-files=all", "--ignore-submodules=none")
+    return status == "" and not _unwatched(root)
+
+
+def _unwatched(root: Path) -> bool:
+    """Whether a tracked file is marked skip-worktree (S) or assume-unchanged (lower case)."""
+    tags = (entry[:1] for entry in gitcmd.output(root, "ls-files", "-v", "-z").split("\0"))
+    return any(tag == "S" or tag.islower() for tag in tags)
 
 
 def _check_working_folder(run: _Run) -> None:

@@ -1,0 +1,78 @@
+"""The pre-push hook checks what is pushed: real git, a bare remote, real pushes.
+
+What the commit holds, whatever the working folder or git's settings say: hidden changes,
+submodules, platform files; what a killed hook leaves; where the app's tools are found.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import APPS, RunCheck, app_command
+from tests.gitrepo import Repo, assert_no_worktree_left, install, make_repo, output
+
+# An app whose module ``helper`` must be in the commit: without it, it cannot start.
+NEEDS_HELPER = f"""import runpy, sys
+import helper
+sys.argv = [{str(APPS / "fixture_app.py")!r}]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+RUN_APP = f"{shlex.quote(sys.executable)} app.py"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, tag: str) -> Repo:
+    """A repository whose Procfile boots the healthy fixture app, with a bare origin."""
+    return make_repo(tmp_path, tag, app_command(), {})
+
+
+def hide_untracked(repo: Repo, helper: Path) -> None:
+    """status.showUntrackedFiles=no: the untracked helper is not shown by git status."""
+    repo.git("config", "status.showUntrackedFiles", "no")
+
+
+def skip_worktree(repo: Repo, helper: Path) -> None:
+    """The helper is tracked, deleted in the commit, but kept in the folder as skip-worktree."""
+    _tracked_then_hidden(repo, helper, "--skip-worktree")
+
+
+def assume_unchanged(repo: Repo, helper: Path) -> None:
+    """The helper is tracked, emptied in the commit, but kept in the folder as assume-unchanged."""
+    _tracked_then_hidden(repo, helper, "--assume-unchanged")
+
+
+def _tracked_then_hidden(repo: Repo, helper: Path, mark: str) -> None:
+    """Commit the helper, then commit it broken while the folder keeps the good one, marked."""
+    repo.commit("the helper")
+    good = helper.read_text()
+    helper.write_text("raise ImportError('helper is broken in the commit')\n")
+    repo.commit("break the helper")
+    helper.write_text(good)
+    assert repo.git("update-index", mark, "helper.py").returncode == 0
+
+
+@pytest.mark.parametrize("hide", [hide_untracked, skip_worktree, assume_unchanged])
+def test_a_working_folder_that_only_looks_clean_is_not_checked_in_place(
+    repo: Repo, release_check: RunCheck, hide: Callable[[Repo, Path], None]
+) -> None:
+    """Hidden untracked, skip-worktree or assume-unchanged files send the check to a worktree."""
+    (repo.path / "app.py").write_text(NEEDS_HELPER)
+    repo.commit_procfile(RUN_APP, "an app that needs its helper")
+    helper = repo.path / "helper.py"
+    helper.write_text("VALUE = 1\n")
+    hide(repo, helper)
+    assert repo.git("status", "--porcelain").stdout == ""  # what git shows the user
+    install(release_check, repo)
+
+    refused = repo.push()
+    shown = output(refused)
+    assert refused.returncode != 0, shown
+    assert f"checking {repo.short()} (main -> origin/main) in a temporary worktree" in shown
+    assert "helper" in shown
+    assert repo.remote_head() == ""
+    assert_no_worktree_left(repo)
