@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import platform_examples as ex
 from tests.conftest import APPS, RunCheck, app_command
 from tests.gitrepo import Repo, assert_no_worktree_left, install, make_repo, output
 
@@ -76,3 +77,23 @@ def test_a_working_folder_that_only_looks_clean_is_not_checked_in_place(
     assert "helper" in shown
     assert repo.remote_head() == ""
     assert_no_worktree_left(repo)
+
+
+def test_a_project_with_only_a_platform_file_is_checked(
+    repo: Repo, release_check: RunCheck
+) -> None:
+    """fly.toml and no Procfile: the hook checks the push as release-check would, and refuses it."""
+    repo.git("rm", "-q", "Procfile")
+    # The app exits before it would bind: the port is never used.
+    fly = ex.FLY.format(command=ex.quoted(app_command("--exit", "3")), port=8080)
+    (repo.path / "fly.toml").write_text(fly)
+    repo.commit("a Fly app that crashes")
+    installed = install(release_check, repo)
+    assert "pushes pass unchecked" not in installed
+
+    refused = repo.push()
+    shown = output(refused)
+    assert refused.returncode != 0, shown
+    assert "command from fly.toml [processes] app" in shown
+    assert "web exited with code 3" in shown
+    assert repo.remote_head() == ""

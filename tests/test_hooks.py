@@ -345,8 +345,8 @@ def test_a_hook_installed_globally_on_purpose_lets_repositories_without_a_procfi
     other.commit("no Procfile")
     pushed = other.push()
     assert pushed.returncode == 0, output(pushed)
-    assert (f"note: {other.short()} (main -> origin/main) has no Procfile (nor release-check"
-            " settings): pushed unchecked") in output(pushed)
+    assert (f"note: {other.short()} (main -> origin/main) has no Procfile (nor a platform file"
+            " or release-check settings): pushed unchecked") in output(pushed)
 
 
 def test_foreign_hook_is_kept_unless_forced(repo: Repo, release_check: RunCheck) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from release_check.argparsing import Parser
+from release_check.config import boots_anything
 from release_check.console import Console
 from release_check.errors import UsageError
 from release_check.hooks import gitcmd
@@ -101,7 +102,7 @@ def _install_parser() -> Parser:
 
 def install_hook(
     argv: Sequence[str],
-    environ: Mapping[str, str],  # noqa: ARG001  (every subcommand takes the environment)
+    environ: Mapping[str, str],
     console: Console,
 ) -> None:
     """Install (or update) the pre-push hook; refuse to replace a foreign one without --force."""
@@ -125,10 +126,10 @@ def install_hook(
         done = "installed" if current is None else "updated" if ours else "replaced"
         console.always(f"{done} the pre-push hook at {_shown(hook)}:"
                        " every push now runs release-check first")
-    if not (root / "Procfile").is_file():
-        console.warn(f"no Procfile at {root}: pushes pass unchecked, with a note, until there is"
-                     " one (or RELEASE_CHECK_PROCFILE or RELEASE_CHECK_WEB_COMMAND says what to"
-                     " boot)")
+    if not boots_anything(root, environ):
+        console.warn(f"no Procfile at {root} (nor a platform file or release-check settings):"
+                     " pushes pass unchecked, with a note, until there is one (or"
+                     " RELEASE_CHECK_PROCFILE or RELEASE_CHECK_WEB_COMMAND says what to boot)")
 
 
 def uninstall_hook(

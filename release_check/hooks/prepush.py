@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from release_check.argparsing import Parser
-from release_check.config import BY_KEY, PYPROJECT, STANDALONE
+from release_check.config import BOOT_FILES, boots_anything
 from release_check.console import Console
 from release_check.errors import EXIT_PASSED, EXIT_USAGE, CheckFailed, Interrupted, UsageError
 from release_check.hooks import gitcmd
@@ -26,9 +26,6 @@ from release_check.hooks.worktree import link_ignored, scratch_folder, temporary
 from release_check.release import report_path
 from release_check.text import describe_exit, printable
 
-PROCFILE = "Procfile"
-_TABLE = "tool.release-check"
-_BOOT_VARIABLES = tuple(BY_KEY[key].env for key in ("web_command", "procfile", "config"))
 _BYPASS = "'git push --no-verify' skips the check"
 _SHOWN_LINKS = 5
 # git's own view of the folder, not a cache's that may lag behind it.
@@ -113,9 +110,8 @@ def _check_push(run: _Run, push: Push, checked: set[str]) -> None:
         run.console.info(f"{what}: already checked in this push")
         return
     checked.add(sha)
-    if not _boots_something(run, _root_files(run.root, sha), lambda: _pyproject_at(run.root, sha)):
-        run.console.info(f"note: {what} has no Procfile (nor release-check settings): pushed"
-                         " unchecked")
+    if not (run.flags or _root_files(run.root, sha) or boots_anything(None, run.environ)):
+        _unchecked(run, what)  # no file could say what to boot: no checkout needed to know
         return
     _check_commit(run, sha, what)
 
@@ -130,37 +126,35 @@ def _commit(root: Path, ref: str) -> tuple[str, str] | None:
 
 
 def _root_files(root: Path, sha: str) -> list[str]:
-    """Which of the files that say what to boot the commit has at its root."""
-    return gitcmd.output(root, "ls-tree", "--name-only", sha, "--",
-                         PROCFILE, STANDALONE, PYPROJECT).splitlines()
+    """Which of the files that may say what to boot the commit has."""
+    return gitcmd.output(root, "ls-tree", "--name-only", sha, "--", *BOOT_FILES).splitlines()
 
 
-def _pyproject_at(root: Path, sha: str) -> str:
-    return gitcmd.output(root, "show", f"{sha}:{PYPROJECT}")
-
-
-def _boots_something(run: _Run, names: Collection[str], pyproject: Callable[[], str]) -> bool:
-    """Whether there is anything to check: a Procfile, release-check settings, or flags.
-
-    Without any, the push passes: a hook in a shared hooks folder reaches such repositories.
-    """
-    if run.flags or any(run.environ.get(variable) for variable in _BOOT_VARIABLES):
-        return True
-    if PROCFILE in names or STANDALONE in names:
-        return True
-    return PYPROJECT in names and _TABLE in pyproject()
+def _unchecked(run: _Run, what: str) -> None:
+    run.console.info(f"note: {what} has no Procfile (nor a platform file or release-check"
+                     " settings): pushed unchecked")
 
 
 def _check_commit(run: _Run, sha: str, what: str) -> None:
     """Check the commit in the working folder when that is the same thing, else in a worktree."""
     if _clean_at(run.root, sha):
-        run.console.info(f"checking {what} in the working folder {run.root} (clean, at HEAD)")
-        _check(run, run.root, what)
+        if _check_in(run, run.root, what, f"in the working folder {run.root} (clean, at HEAD)"):
+            _check(run, run.root, what)
         return
     with temporary_worktree(run.root, sha, run.scratch / "worktree" / run.root.name) as folder:
-        run.console.info(f"checking {what} in a temporary worktree {folder}")
-        _say_linked(run, link_ignored(run.root, folder))
-        _check(run, folder, what)
+        linked = link_ignored(run.root, folder)
+        if _check_in(run, folder, what, f"in a temporary worktree {folder}"):
+            _say_linked(run, linked)
+            _check(run, folder, what)
+
+
+def _check_in(run: _Run, folder: Path, what: str, where: str) -> bool:
+    """Say where ``what`` is checked; False, with a note, when there is nothing to boot there."""
+    if not (run.flags or boots_anything(folder, run.environ)):
+        _unchecked(run, what)
+        return False
+    run.console.info(f"checking {what} {where}")
+    return True
 
 
 def _say_linked(run: _Run, linked: Sequence[str]) -> None:
@@ -197,20 +191,13 @@ def _unwatched(root: Path) -> bool:
 
 def _check_working_folder(run: _Run) -> None:
     root = run.root
-    if not _boots_something(run, [p.name for p in root.iterdir()], lambda: _read(root / PYPROJECT)):
-        run.console.info(f"note: {root} has no Procfile (nor release-check settings): unchecked")
+    if not (run.flags or boots_anything(root, run.environ)):
+        run.console.info(f"note: {root} has no Procfile (nor a platform file or release-check"
+                         " settings): unchecked")
         return
     run.console.info(f"no pushed commit named (PRE_COMMIT_TO_REF is unset): checking the working"
                      f" folder {root} as it is")
     _check(run, root, "the working folder")
-
-
-def _read(path: Path) -> str:
-    """The file's text; when it cannot be read, the check is left to say why."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return _TABLE
 
 
 def _check(run: _Run, folder: Path, what: str) -> None:
