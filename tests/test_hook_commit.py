@@ -6,15 +6,20 @@ submodules, platform files; what a killed hook leaves; where the app's tools are
 
 from __future__ import annotations
 
+import contextlib
 import shlex
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests import platform_examples as ex
-from tests.conftest import APPS, RunCheck, app_command
+from tests.conftest import APPS, RunCheck, app_command, pids_in
 from tests.gitrepo import Repo, assert_no_worktree_left, install, make_repo, output
 
 # An app whose module ``helper`` must be in the commit: without it, it cannot start.
@@ -97,3 +102,51 @@ def test_a_project_with_only_a_platform_file_is_checked(
     assert "command from fly.toml [processes] app" in shown
     assert "web exited with code 3" in shown
     assert repo.remote_head() == ""
+
+
+def hook_process(push: subprocess.Popen[str], pid_dir: Path) -> psutil.Process:
+    """The running `release-check pre-push` under the push, once its check's app has started."""
+    deadline = time.monotonic() + 60
+    while not pids_in(pid_dir) and time.monotonic() < deadline and push.poll() is None:
+        time.sleep(0.05)
+    assert pids_in(pid_dir), "the app never started"
+    for child in psutil.Process(push.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "pre-push" in child.cmdline():
+                return child
+    raise AssertionError("no release-check pre-push process under the push")
+
+
+def test_what_a_killed_hook_left_is_removed_by_the_next_push(
+    repo: Repo, release_check: RunCheck, tmp_path: Path
+) -> None:
+    """SIGKILL mid-check leaves a worktree; the next push removes it, and nothing it didn't make."""
+    pid_dir = tmp_path / "pids"
+    repo.commit_procfile(app_command("--boot-delay", "60", "--pid-dir", str(pid_dir)), "slow")
+    (repo.path / "notes.txt").write_text("uncommitted\n")  # dirty: checked in a worktree
+    install(release_check, repo)
+    push = subprocess.Popen(["git", "push", "origin", "main"], cwd=repo.path, env=repo.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        hook = hook_process(push, pid_dir)
+        check = hook.children()
+        hook.kill()
+        assert push.wait(timeout=60) != 0
+        for process in check:  # it outlives the hook: stop it, and so its app, as Ctrl-C would
+            process.send_signal(signal.SIGINT)
+        psutil.wait_procs(check, timeout=60)
+    finally:
+        push.kill()
+        push.communicate()
+    left = repo.worktrees()
+    assert len(left) == 2, left
+    mine = repo.scratch / "release-check-mine" / "worktree" / "app"  # a user's, named like ours
+    assert repo.git("worktree", "add", "-q", "--detach", str(mine)).returncode == 0
+
+    pushed = repo.push(env={"RELEASE_CHECK_WEB_COMMAND": app_command()})
+    shown = output(pushed)
+    assert pushed.returncode == 0, shown
+    scratch = Path(left[1]).parent.parent
+    assert f"removed {scratch}, left by an earlier check that was killed" in shown
+    assert repo.worktrees() == [str(repo.path), str(mine)]
+    assert [p.name for p in repo.scratch.iterdir()] == ["release-check-mine"]

@@ -20,9 +20,15 @@ from release_check.console import Console
 from release_check.errors import EXIT_PASSED, EXIT_USAGE, CheckFailed, Interrupted, UsageError
 from release_check.hooks import gitcmd
 from release_check.hooks.checkenv import check_environment
+from release_check.hooks.leftovers import WORKTREES
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
 from release_check.hooks.script import release_check_command
-from release_check.hooks.worktree import link_ignored, scratch_folder, temporary_worktree
+from release_check.hooks.worktree import (
+    link_ignored,
+    remove_abandoned,
+    scratch_folder,
+    temporary_worktree,
+)
 from release_check.release import report_path
 from release_check.text import describe_exit, printable
 
@@ -61,7 +67,10 @@ def pre_push(argv: Sequence[str], environ: Mapping[str, str], console: Console) 
     remote, flags = _arguments(argv)
     root = gitcmd.work_tree_root()
     pushes = _pushes(remote, environ)
-    with scratch_folder() as scratch:
+    repository = gitcmd.common_dir(root)
+    for folder in remove_abandoned(root, repository):
+        console.info(f"removed {folder}, left by an earlier check that was killed")
+    with scratch_folder(repository) as scratch:
         run = _Run(root, scratch, flags, environ, console)
         if pushes is None:
             _check_working_folder(run)
@@ -141,7 +150,7 @@ def _check_commit(run: _Run, sha: str, what: str) -> None:
         if _check_in(run, run.root, what, f"in the working folder {run.root} (clean, at HEAD)"):
             _check(run, run.root, what)
         return
-    with temporary_worktree(run.root, sha, run.scratch / "worktree" / run.root.name) as folder:
+    with temporary_worktree(run.root, sha, run.scratch / WORKTREES / run.root.name) as folder:
         linked = link_ignored(run.root, folder)
         if _check_in(run, folder, what, f"in a temporary worktree {folder}"):
             _say_linked(run, linked)
