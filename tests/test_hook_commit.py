@@ -150,3 +150,39 @@ def test_what_a_killed_hook_left_is_removed_by_the_next_push(
     assert f"removed {scratch}, left by an earlier check that was killed" in shown
     assert repo.worktrees() == [str(repo.path), str(mine)]
     assert [p.name for p in repo.scratch.iterdir()] == ["release-check-mine"]
+
+
+@pytest.mark.parametrize("venv", ["venv", "env"])
+def test_tools_of_a_venv_or_env_virtualenv_are_found(
+    repo: Repo, release_check: RunCheck, venv: str
+) -> None:
+    """A Procfile command in the project's venv/bin or env/bin (a virtualenv there) is found."""
+    (repo.path / venv / "pyvenv.cfg").parent.mkdir()
+    (repo.path / venv / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\n")
+    tool = repo.path / venv / "bin" / "serve-app"
+    tool.parent.mkdir()
+    tool.write_text(f"#!/bin/sh\nexec {app_command()}\n")
+    tool.chmod(0o755)
+    (repo.path / ".gitignore").write_text(f"{venv}/\n")
+    repo.commit_procfile("serve-app", "the app's own tool")
+    install(release_check, repo)
+
+    pushed = repo.push()
+    assert pushed.returncode == 0, output(pushed)
+    assert "release-check: PASSED" in output(pushed)
+
+
+def test_a_command_not_found_names_the_folders_put_on_path_and_the_fix(
+    repo: Repo, release_check: RunCheck
+) -> None:
+    """Exit 127 in the hook: the refusal names the folders put first on PATH, and the fix."""
+    repo.commit_procfile("no-such-server-xyz --port $PORT", "a server that is not installed")
+    install(release_check, repo)
+
+    refused = repo.push()
+    shown = output(refused)
+    assert refused.returncode != 0, shown
+    assert "web exited with code 127" in shown
+    assert ("exit 127 means a command was not found: the check put these folders first on PATH:"
+            f" {Path(sys.executable).parent}. Install the app's tools into the project's .venv"
+            " (or a venv/ or env/ virtualenv), or into the Python running release-check") in shown

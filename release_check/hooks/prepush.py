@@ -13,13 +13,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from release_check.argparsing import Parser
 from release_check.config import BOOT_FILES, boots_anything
 from release_check.console import Console
 from release_check.errors import EXIT_PASSED, EXIT_USAGE, CheckFailed, Interrupted, UsageError
 from release_check.hooks import gitcmd
-from release_check.hooks.checkenv import check_environment
+from release_check.hooks.checkenv import check_environment, tool_folders
 from release_check.hooks.leftovers import WORKTREES
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
 from release_check.hooks.script import release_check_command
@@ -34,6 +35,7 @@ from release_check.text import describe_exit, printable
 
 _BYPASS = "'git push --no-verify' skips the check"
 _SHOWN_LINKS = 5
+NOT_FOUND = 127  # a shell's exit code for a command it cannot find
 # git's own view of the folder, not a cache's that may lag behind it.
 _UNHIDDEN = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false")
 
@@ -218,8 +220,11 @@ def _check(run: _Run, folder: Path, what: str) -> None:
     if code == EXIT_PASSED:
         return
     given = report_path(run.flags, env)
-    report = folder / (given[0] if given else own_report)  # an absolute path wins
-    refusal = f"push of {what} refused: {_reason(report, code)} ({_BYPASS})"
+    report = _document(folder / (given[0] if given else own_report))  # an absolute path wins
+    refusal = f"push of {what} refused: {_reason(report, code)}"
+    if _command_not_found(report):
+        refusal += f"; {_not_found_hint(run.root)}"
+    refusal += f" ({_BYPASS})"
     raise UsageError(refusal) if code == EXIT_USAGE else CheckFailed(refusal)
 
 
@@ -238,12 +243,35 @@ def _run_check(folder: Path, flags: Sequence[str], env: Mapping[str, str]) -> in
         child.wait()  # the guard raises once: a second Ctrl-C cannot end this wait
 
 
-def _reason(report: Path, code: int) -> str:
-    """Why the check failed: its report's reason, else how its process ended."""
+def _document(report: Path) -> dict[str, Any]:
+    """The check's JSON report; empty when it wrote none (it did not get that far)."""
     try:
-        reason = json.loads(report.read_text(encoding="utf-8")).get("reason")
-    except (OSError, ValueError, AttributeError):
-        reason = None
+        document = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _reason(report: Mapping[str, Any], code: int) -> str:
+    """Why the check failed: its report's reason, else how its process ended."""
+    reason = report.get("reason")
     if code > 0 and isinstance(reason, str) and reason:
         return reason
     return f"release-check {describe_exit(code)}"
+
+
+def _command_not_found(report: Mapping[str, Any]) -> bool:
+    """Whether a process exited 127, as a shell does when the command is not found."""
+    processes = report.get("processes")
+    entries = processes.values() if isinstance(processes, dict) else ()
+    return any(isinstance(entry, dict) and entry.get("exit_code") == NOT_FOUND
+               for entry in entries)
+
+
+def _not_found_hint(root: Path) -> str:
+    """Where the check looked for the app's tools first, and how to put them there."""
+    folders = ", ".join(str(folder) for folder in tool_folders(root, sys.executable)) or "none"
+    return (f"exit {NOT_FOUND} means a command was not found: the check put these folders"
+            f" first on PATH: {folders}. Install the app's tools into the project's .venv (or"
+            f" a venv/ or env/ virtualenv), or into the Python running release-check"
+            f" ({sys.executable} -m pip install ...)")
