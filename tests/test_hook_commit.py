@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -186,3 +187,37 @@ def test_a_command_not_found_names_the_folders_put_on_path_and_the_fix(
     assert ("exit 127 means a command was not found: the check put these folders first on PATH:"
             f" {Path(sys.executable).parent}. Install the app's tools into the project's .venv"
             " (or a venv/ or env/ virtualenv), or into the Python running release-check") in shown
+
+
+NEEDS_SUBMODULE = f"""import runpy, sys
+sys.path.insert(0, "vendor/lib")
+import libmod
+sys.argv = [{str(APPS / "fixture_app.py")!r}]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_submodules_are_checked_out_from_the_local_store(
+    repo: Repo, release_check: RunCheck, tmp_path: Path
+) -> None:
+    """An app importing from a submodule passes in a worktree, its URL gone: no network used."""
+    library = tmp_path / "lib"
+    assert repo.git("init", "-q", str(library)).returncode == 0
+    (library / "libmod.py").write_text("VALUE = 1\n")
+    assert repo.git("add", "-A", cwd=library).returncode == 0
+    assert repo.git("commit", "-q", "-m", "lib", cwd=library).returncode == 0
+    added = repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library),
+                     "vendor/lib")
+    assert added.returncode == 0, added.stderr
+    (repo.path / "app.py").write_text(NEEDS_SUBMODULE)
+    repo.commit_procfile(RUN_APP, "an app that imports from its submodule")
+    shutil.rmtree(library)  # fetching from the URL would fail now
+    (repo.path / "notes.txt").write_text("uncommitted\n")  # dirty: checked in a worktree
+    install(release_check, repo)
+
+    pushed = repo.push()
+    shown = output(pushed)
+    assert pushed.returncode == 0, shown
+    assert f"submodules checked out from {repo.path}: vendor/lib" in shown
+    assert "release-check: PASSED" in shown
+    assert_no_worktree_left(repo)

@@ -19,7 +19,7 @@ from release_check.argparsing import Parser
 from release_check.config import BOOT_FILES, boots_anything
 from release_check.console import Console
 from release_check.errors import EXIT_PASSED, EXIT_USAGE, CheckFailed, Interrupted, UsageError
-from release_check.hooks import gitcmd
+from release_check.hooks import gitcmd, submodules
 from release_check.hooks.checkenv import check_environment, tool_folders
 from release_check.hooks.leftovers import WORKTREES
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
@@ -153,10 +153,21 @@ def _check_commit(run: _Run, sha: str, what: str) -> None:
             _check(run, run.root, what)
         return
     with temporary_worktree(run.root, sha, run.scratch / WORKTREES / run.root.name) as folder:
+        modules = submodules.check_out(folder, gitcmd.common_dir(run.root))
         linked = link_ignored(run.root, folder)
         if _check_in(run, folder, what, f"in a temporary worktree {folder}"):
+            _say_submodules(run, *modules)
             _say_linked(run, linked)
             _check(run, folder, what)
+
+
+def _say_submodules(run: _Run, checked: Sequence[str], missing: Sequence[str]) -> None:
+    """Name the submodules checked out, and those left empty."""
+    if checked:
+        run.console.info(f"submodules checked out from {run.root}: {_names(checked)}")
+    if missing:
+        run.console.warn(f"submodules never fetched in {run.root}, left empty: {_names(missing)}"
+                         " (git submodule update --init fetches them)")
 
 
 def _check_in(run: _Run, folder: Path, what: str, where: str) -> bool:
@@ -172,10 +183,14 @@ def _say_linked(run: _Run, linked: Sequence[str]) -> None:
     """Name the first few ignored files linked into the worktree."""
     if not linked:
         return
-    more = len(linked) - _SHOWN_LINKS
-    shown = ", ".join(printable(name, 100) for name in linked[:_SHOWN_LINKS])
-    shown += f" and {more} more" if more > 0 else ""
-    run.console.info(f"ignored files linked in from {run.root}: {shown}")
+    run.console.info(f"ignored files linked in from {run.root}: {_names(linked)}")
+
+
+def _names(names: Sequence[str]) -> str:
+    """The first few names, and how many more."""
+    more = len(names) - _SHOWN_LINKS
+    shown = ", ".join(printable(name, 100) for name in names[:_SHOWN_LINKS])
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _clean_at(root: Path, sha: str) -> bool:
