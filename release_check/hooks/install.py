@@ -15,7 +15,7 @@ from release_check.argparsing import Parser
 from release_check.config import boots_anything
 from release_check.console import Console
 from release_check.errors import UsageError
-from release_check.hooks import gitcmd
+from release_check.hooks import gitcmd, managers
 from release_check.hooks.script import HOOK_NAME, MARKER, frozen, hook_script
 
 _SHARED_SCOPES = ("global", "system")
@@ -25,7 +25,10 @@ _INSTALL = (
     " (`release-check pre-push`) and refuses the push when one fails. It goes into this"
     " repository's hooks (.git/hooks, or a core.hooksPath set in this repository); running it"
     " again updates it. A pre-push hook that release-check did not write is left alone unless"
-    " --force. `git push --no-verify` skips the check for one push."
+    " --force. `git push --no-verify` skips the check for one push. Under husky v9 (git's hooks"
+    " in .husky/_) it adds `release-check pre-push \"$@\"` to .husky/pre-push instead; with a"
+    " lefthook configuration, a pre-push command to it (or, when it has a pre-push section of"
+    " its own, prints the command to add)."
 )
 _INSTALL_EPILOG = (
     "The hook runs this Python ({python} -m release_check), or release-check on PATH when that"
@@ -33,7 +36,8 @@ _INSTALL_EPILOG = (
     " hook in the way, or a global core.hooksPath. More in docs/local.md."
 )
 _UNINSTALL = (
-    "Remove the pre-push hook written by `release-check install-hook`. A pre-push hook that"
+    "Remove the pre-push hook written by `release-check install-hook` (or its line in"
+    " .husky/pre-push, or its command in the lefthook configuration). A pre-push hook that"
     " release-check did not write is never removed."
 )
 
@@ -108,6 +112,8 @@ def install_hook(
     """Install (or update) the pre-push hook; refuse to replace a foreign one without --force."""
     args = _install_parser().parse_args(argv)
     root, hook = _locate()
+    if managers.install(root, hook.parent, environ, console):
+        return
     shared = _shared_hooks_path()
     if shared is not None and not args.global_hooks_path:
         raise UsageError(shared)
@@ -139,7 +145,9 @@ def uninstall_hook(
 ) -> None:
     """Remove the pre-push hook if release-check wrote it; never touch anyone else's."""
     Parser(prog="release-check uninstall-hook", description=_UNINSTALL).parse_args(argv)
-    _, hook = _locate()
+    root, hook = _locate()
+    if managers.uninstall(root, hook.parent, console):
+        return
     current = _current(hook)
     if current is None:
         console.always(f"no pre-push hook at {_shown(hook)}: nothing to remove")
