@@ -86,14 +86,21 @@ def test_husky_runs_the_line_install_hook_adds_to_its_pre_push_script(
     assert script.read_text() == "echo 'the team step'\n"
 
 
+def lefthook_install(repo: Repo) -> None:
+    """`lefthook install`: git's pre-push hook runs lefthook; the test skips without lefthook."""
+    lefthook = shutil.which("lefthook", path=BIN) or shutil.which("lefthook")
+    if lefthook is None:
+        pytest.skip("lefthook is not installed (pip install lefthook)")
+    done = subprocess.run([lefthook, "install"], cwd=repo.path, env=repo.env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.mark.slow
 def test_lefthook_runs_the_command_install_hook_adds_to_its_configuration(
     repo: Repo, release_check: RunCheck
 ) -> None:
     """With a lefthook.yml, a pre-push command with use_stdin is added; lefthook runs it."""
-    lefthook = shutil.which("lefthook", path=BIN) or shutil.which("lefthook")
-    if lefthook is None:
-        pytest.skip("lefthook is not installed (pip install lefthook)")
     config = repo.path / "lefthook.yml"
     config.write_text(USER_LEFTHOOK)
     repo.commit("lefthook")
@@ -102,11 +109,19 @@ def test_lefthook_runs_the_command_install_hook_adds_to_its_configuration(
     assert config.read_text() == f"{USER_LEFTHOOK}\npre-push:\n  commands:\n{LEFTHOOK_ENTRY}"
     assert "already in lefthook.yml" in install(release_check, repo)
     assert not (repo.path / ".git" / "hooks" / "pre-push").exists()
-    done = subprocess.run([lefthook, "install"], cwd=repo.path, env=repo.env,
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    lefthook_install(repo)
 
     assert_refused_then_accepted(repo)
+
+
+def test_a_lefthook_command_without_use_stdin_says_it_checked_nothing(repo: Repo) -> None:
+    """Without use_stdin the refs never arrive: the push goes on, with a note saying so."""
+    entry = LEFTHOOK_ENTRY.replace("      use_stdin: true\n", "")
+    (repo.path / "lefthook.yml").write_text(f"pre-push:\n  commands:\n{entry}")
+    repo.commit("lefthook without use_stdin")
+    lefthook_install(repo)
+    pushed = repo.push()
+    assert "release-check: no refs on standard input: nothing to check" in output(pushed)
 
 
 def test_a_lefthook_pre_push_section_of_the_users_gets_the_entry_printed(

@@ -33,6 +33,9 @@ from release_check.hooks.worktree import (
 from release_check.release import report_path
 from release_check.text import describe_exit, printable
 
+_NO_REFS = ("no refs on standard input: nothing to check (a hook that does not pass git's"
+            " standard input on, such as a lefthook command without use_stdin: true, checks"
+            " nothing)")
 _BYPASS = "'git push --no-verify' skips the check"
 _SHOWN_LINKS = 5
 NOT_FOUND = 127  # a shell's exit code for a command it cannot find
@@ -77,6 +80,8 @@ def pre_push(argv: Sequence[str], environ: Mapping[str, str], console: Console) 
         if pushes is None:
             _check_working_folder(run)
             return
+        if not pushes:
+            console.info(_NO_REFS)
         checked: set[str] = set()
         for push in pushes:
             _check_push(run, push, checked)
