@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import RunCheck, clean_env
+from tests.conftest import RunCheck, app_command, clean_env, pids_in
 
 # Commits need an identity; the user's own configuration (a global core.hooksPath, signing)
 # must not leak into the tests.
@@ -102,3 +103,36 @@ def assert_no_worktree_left(repo: Repo) -> None:
     """Only the main worktree is known to git, and the scratch folder (TMPDIR) is empty."""
     assert repo.worktrees() == [str(repo.path)]
     assert list(repo.scratch.iterdir()) == []
+
+
+def start_slow_push(repo: Repo, release_check: RunCheck, pid_dir: Path, session: bool = False
+                    ) -> subprocess.Popen[str]:
+    """Start `git push` of an app that takes 60 s to boot, checked in a worktree (dirty folder).
+
+    ``session``: the push gets a process group of its own, as in a terminal.
+    """
+    repo.commit_procfile(app_command("--boot-delay", "60", "--pid-dir", str(pid_dir)), "slow")
+    (repo.path / "notes.txt").write_text("uncommitted\n")
+    install(release_check, repo)
+    return subprocess.Popen(["git", "push", "origin", "main"], cwd=repo.path, env=repo.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=session)
+
+
+def wait_for_app(push: subprocess.Popen[str], pid_dir: Path) -> None:
+    """Return once the app the push's check boots has started; fail when it never does."""
+    deadline = time.monotonic() + 30
+    while not pids_in(pid_dir) and time.monotonic() < deadline and push.poll() is None:
+        time.sleep(0.05)
+    assert pids_in(pid_dir), "the app never started"
+
+
+def refused_in_worktree(repo: Repo) -> str:
+    """Push main and see it refused after a check in a worktree that is gone; the output."""
+    refused = repo.push()
+    shown = output(refused)
+    assert refused.returncode != 0, shown
+    assert f"checking {repo.short()} (main -> origin/main) in a temporary worktree" in shown
+    assert repo.remote_head() == ""
+    assert_no_worktree_left(repo)
+    return shown

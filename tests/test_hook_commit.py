@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,8 +19,17 @@ import psutil
 import pytest
 
 from tests import platform_examples as ex
-from tests.conftest import APPS, RunCheck, app_command, pids_in
-from tests.gitrepo import Repo, assert_no_worktree_left, install, make_repo, output
+from tests.conftest import APPS, RunCheck, app_command
+from tests.gitrepo import (
+    Repo,
+    assert_no_worktree_left,
+    install,
+    make_repo,
+    output,
+    refused_in_worktree,
+    start_slow_push,
+    wait_for_app,
+)
 
 # An app whose module ``helper`` must be in the commit: without it, it cannot start.
 NEEDS_HELPER = f"""import runpy, sys
@@ -76,13 +84,7 @@ def test_a_working_folder_that_only_looks_clean_is_not_checked_in_place(
     assert repo.git("status", "--porcelain").stdout == ""  # what git shows the user
     install(release_check, repo)
 
-    refused = repo.push()
-    shown = output(refused)
-    assert refused.returncode != 0, shown
-    assert f"checking {repo.short()} (main -> origin/main) in a temporary worktree" in shown
-    assert "helper" in shown
-    assert repo.remote_head() == ""
-    assert_no_worktree_left(repo)
+    assert "helper" in refused_in_worktree(repo)
 
 
 def test_a_project_with_only_a_platform_file_is_checked(
@@ -107,10 +109,7 @@ def test_a_project_with_only_a_platform_file_is_checked(
 
 def hook_process(push: subprocess.Popen[str], pid_dir: Path) -> psutil.Process:
     """The running `release-check pre-push` under the push, once its check's app has started."""
-    deadline = time.monotonic() + 60
-    while not pids_in(pid_dir) and time.monotonic() < deadline and push.poll() is None:
-        time.sleep(0.05)
-    assert pids_in(pid_dir), "the app never started"
+    wait_for_app(push, pid_dir)
     for child in psutil.Process(push.pid).children(recursive=True):
         with contextlib.suppress(psutil.Error):
             if "pre-push" in child.cmdline():
@@ -123,11 +122,7 @@ def test_what_a_killed_hook_left_is_removed_by_the_next_push(
 ) -> None:
     """SIGKILL mid-check leaves a worktree; the next push removes it, and nothing it didn't make."""
     pid_dir = tmp_path / "pids"
-    repo.commit_procfile(app_command("--boot-delay", "60", "--pid-dir", str(pid_dir)), "slow")
-    (repo.path / "notes.txt").write_text("uncommitted\n")  # dirty: checked in a worktree
-    install(release_check, repo)
-    push = subprocess.Popen(["git", "push", "origin", "main"], cwd=repo.path, env=repo.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    push = start_slow_push(repo, release_check, pid_dir)
     try:
         hook = hook_process(push, pid_dir)
         check = hook.children()
