@@ -43,8 +43,12 @@ class Repo:
 
     def commit(self, message: str) -> None:
         """Commit everything changed in the work tree (untracked files too, unless ignored)."""
-        self.git("add", "-A")
-        assert self.git("commit", "-q", "--allow-empty", "-m", message).returncode == 0
+        self.commit_in(self.path, message)
+
+    def commit_in(self, folder: Path, message: str) -> None:
+        """Commit everything changed in the repository at ``folder``, with this identity."""
+        self.git("add", "-A", cwd=folder)
+        assert self.git("commit", "-q", "--allow-empty", "-m", message, cwd=folder).returncode == 0
 
     def push(self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
              ) -> subprocess.CompletedProcess[str]:

@@ -184,35 +184,69 @@ def test_a_command_not_found_names_the_folders_put_on_path_and_the_fix(
             " (or a venv/ or env/ virtualenv), or into the Python running release-check") in shown
 
 
-NEEDS_SUBMODULE = f"""import runpy, sys
-sys.path.insert(0, "vendor/lib")
-import libmod
+NEEDS_SUBMODULES = f"""import runpy, sys
+sys.path[:0] = ["vendor/lib", "vendor/lib/inner"]
+import libmod, innermod
 sys.argv = [{str(APPS / "fixture_app.py")!r}]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
+FILE_URLS = ("-c", "protocol.file.allow=always")  # git refuses file:// submodules by default
+
+
+def library(repo: Repo, folder: Path, module: str) -> Path:
+    """A repository at ``folder`` with one commit holding ``module``.py."""
+    assert repo.git("init", "-q", str(folder)).returncode == 0
+    (folder / f"{module}.py").write_text("VALUE = 1\n")
+    repo.commit_in(folder, module)
+    return folder
+
+
+def submodule(repo: Repo, inside: Path, source: Path, path: str) -> None:
+    """Add ``source`` as a submodule of the repository at ``inside``, and commit it."""
+    added = repo.git(*FILE_URLS, "submodule", "add", "-q", str(source), path, cwd=inside)
+    assert added.returncode == 0, added.stderr
+    repo.commit_in(inside, f"submodule {path}")
 
 
 def test_submodules_are_checked_out_from_the_local_store(
     repo: Repo, release_check: RunCheck, tmp_path: Path
 ) -> None:
-    """An app importing from a submodule passes in a worktree, its URL gone: no network used."""
-    library = tmp_path / "lib"
-    assert repo.git("init", "-q", str(library)).returncode == 0
-    (library / "libmod.py").write_text("VALUE = 1\n")
-    assert repo.git("add", "-A", cwd=library).returncode == 0
-    assert repo.git("commit", "-q", "-m", "lib", cwd=library).returncode == 0
-    added = repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library),
-                     "vendor/lib")
-    assert added.returncode == 0, added.stderr
-    (repo.path / "app.py").write_text(NEEDS_SUBMODULE)
-    repo.commit_procfile(RUN_APP, "an app that imports from its submodule")
-    shutil.rmtree(library)  # fetching from the URL would fail now
+    """An app importing from nested submodules passes in a worktree, their URLs gone."""
+    outer = library(repo, tmp_path / "lib", "libmod")
+    submodule(repo, outer, library(repo, tmp_path / "inner", "innermod"), "inner")
+    submodule(repo, repo.path, outer, "vendor/lib")
+    fetched = repo.git(*FILE_URLS, "submodule", "update", "--init", "--recursive")
+    assert fetched.returncode == 0, fetched.stderr
+    (repo.path / "app.py").write_text(NEEDS_SUBMODULES)
+    repo.commit_procfile(RUN_APP, "an app that imports from its submodules")
+    shutil.rmtree(tmp_path / "lib")  # fetching from the URLs would fail now
+    shutil.rmtree(tmp_path / "inner")
     (repo.path / "notes.txt").write_text("uncommitted\n")  # dirty: checked in a worktree
     install(release_check, repo)
 
     pushed = repo.push()
     shown = output(pushed)
     assert pushed.returncode == 0, shown
-    assert f"submodules checked out from {repo.path}: vendor/lib" in shown
+    assert f"submodules checked out from {repo.path}: vendor/lib, vendor/lib/inner" in shown
     assert "release-check: PASSED" in shown
     assert_no_worktree_left(repo)
+
+
+def test_a_submodule_never_fetched_here_is_left_empty_with_a_warning(
+    repo: Repo, release_check: RunCheck, tmp_path: Path
+) -> None:
+    """A clone that never fetched its submodule: the worktree's copy is empty, and it says why."""
+    submodule(repo, repo.path, library(repo, tmp_path / "lib", "libmod"), "vendor/lib")
+    assert repo.push("--no-verify").returncode == 0
+    clone = Repo(tmp_path / "clone", repo.env, repo.scratch)
+    cloned = repo.git("clone", "-q", "-b", "main", str(tmp_path / "remote.git"), str(clone.path))
+    assert cloned.returncode == 0, cloned.stderr
+    clone.commit_procfile(app_command(), "a change")
+    (clone.path / "notes.txt").write_text("uncommitted\n")  # dirty: checked in a worktree
+    install(release_check, clone)
+
+    pushed = clone.push()
+    shown = output(pushed)
+    assert pushed.returncode == 0, shown
+    assert (f"warning: submodules never fetched in {clone.path}, left empty: vendor/lib"
+            " (git submodule update --init fetches them)") in shown
