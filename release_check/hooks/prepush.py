@@ -23,7 +23,7 @@ from release_check.hooks import gitcmd, submodules
 from release_check.hooks.checkenv import check_environment, tool_folders
 from release_check.hooks.leftovers import WORKTREES
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
-from release_check.hooks.script import release_check_command
+from release_check.hooks.script import frozen, release_check_command
 from release_check.hooks.worktree import (
     link_ignored,
     remove_abandoned,
@@ -235,7 +235,7 @@ def _check(run: _Run, folder: Path, what: str) -> None:
     """One release check in ``folder``; raise, naming ``what`` and the reason, when it fails."""
     own_report = run.scratch / "report.json"
     own_report.unlink(missing_ok=True)  # a report left by the previous commit's check
-    env = check_environment(run.environ, run.root, sys.executable, own_report)
+    env = check_environment(run.environ, run.root, _python(), own_report)
     code = _run_check(folder, run.flags, env)
     if code == EXIT_PASSED:
         return
@@ -288,10 +288,15 @@ def _command_not_found(report: Mapping[str, Any]) -> bool:
                for entry in entries)
 
 
+def _python() -> str:
+    """The Python running release-check; none in the standalone executable."""
+    return "" if frozen() else sys.executable
+
+
 def _not_found_hint(root: Path) -> str:
     """Where the check looked for the app's tools first, and how to put them there."""
-    folders = ", ".join(str(folder) for folder in tool_folders(root, sys.executable)) or "none"
+    folders = ", ".join(str(folder) for folder in tool_folders(root, _python())) or "none"
+    into_python = f", or into the Python running release-check ({_python()} -m pip install ...)"
     return (f"exit {NOT_FOUND} means a command was not found: the check put these folders"
             f" first on PATH: {folders}. Install the app's tools into the project's .venv (or"
-            f" a venv/ or env/ virtualenv), or into the Python running release-check"
-            f" ({sys.executable} -m pip install ...)")
+            f" a venv/ or env/ virtualenv){into_python if _python() else ''}")
