@@ -7,13 +7,11 @@ itself when it is clean and at that commit. A failure raises, which refuses the 
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from release_check.argparsing import Parser
 from release_check.config import BOOT_FILES, boots_anything
@@ -23,6 +21,7 @@ from release_check.hooks import gitcmd, submodules
 from release_check.hooks.checkenv import check_environment, tool_folders
 from release_check.hooks.leftovers import WORKTREES
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
+from release_check.hooks.refusal import refusal
 from release_check.hooks.script import frozen, release_check_command
 from release_check.hooks.worktree import (
     link_ignored,
@@ -31,14 +30,13 @@ from release_check.hooks.worktree import (
     temporary_worktree,
 )
 from release_check.release import report_path
-from release_check.text import describe_exit, printable
+from release_check.text import printable
 
 _NO_REFS = ("no refs on standard input: nothing to check (a hook that does not pass git's"
             " standard input on, such as a lefthook command without use_stdin: true, checks"
             " nothing)")
 _BYPASS = "'git push --no-verify' skips the check"
 _SHOWN_LINKS = 5
-NOT_FOUND = 127  # a shell's exit code for a command it cannot find
 # git's own view of the folder, not a cache's that may lag behind it.
 _UNHIDDEN = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false")
 
@@ -240,12 +238,10 @@ def _check(run: _Run, folder: Path, what: str) -> None:
     if code == EXIT_PASSED:
         return
     given = report_path(run.flags, env)
-    report = _document(folder / (given[0] if given else own_report))  # an absolute path wins
-    refusal = f"push of {what} refused: {_reason(report, code)}"
-    if _command_not_found(report):
-        refusal += f"; {_not_found_hint(run.root)}"
-    refusal += f" ({_BYPASS})"
-    raise UsageError(refusal) if code == EXIT_USAGE else CheckFailed(refusal)
+    report = folder / (given[0] if given else own_report)  # an absolute path wins
+    why = refusal(report, code, tool_folders(run.root, _python()), _python())
+    message = f"push of {what} refused: {why} ({_BYPASS})"
+    raise UsageError(message) if code == EXIT_USAGE else CheckFailed(message)
 
 
 def _run_check(folder: Path, flags: Sequence[str], env: Mapping[str, str]) -> int:
@@ -263,40 +259,6 @@ def _run_check(folder: Path, flags: Sequence[str], env: Mapping[str, str]) -> in
         child.wait()  # the guard raises once: a second Ctrl-C cannot end this wait
 
 
-def _document(report: Path) -> dict[str, Any]:
-    """The check's JSON report; empty when it wrote none (it did not get that far)."""
-    try:
-        document = json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
-def _reason(report: Mapping[str, Any], code: int) -> str:
-    """Why the check failed: its report's reason, else how its process ended."""
-    reason = report.get("reason")
-    if code > 0 and isinstance(reason, str) and reason:
-        return reason
-    return f"release-check {describe_exit(code)}"
-
-
-def _command_not_found(report: Mapping[str, Any]) -> bool:
-    """Whether a process exited 127, as a shell does when the command is not found."""
-    processes = report.get("processes")
-    entries = processes.values() if isinstance(processes, dict) else ()
-    return any(isinstance(entry, dict) and entry.get("exit_code") == NOT_FOUND
-               for entry in entries)
-
-
 def _python() -> str:
     """The Python running release-check; none in the standalone executable."""
     return "" if frozen() else sys.executable
-
-
-def _not_found_hint(root: Path) -> str:
-    """Where the check looked for the app's tools first, and how to put them there."""
-    folders = ", ".join(str(folder) for folder in tool_folders(root, _python())) or "none"
-    into_python = f", or into the Python running release-check ({_python()} -m pip install ...)"
-    return (f"exit {NOT_FOUND} means a command was not found: the check put these folders"
-            f" first on PATH: {folders}. Install the app's tools into the project's .venv (or"
-            f" a venv/ or env/ virtualenv){into_python if _python() else ''}")

@@ -47,10 +47,13 @@ def scratch_folder(repository: Path) -> Iterator[Path]:
     """
     try:
         folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
-        mark(folder, repository)
     except OSError as error:
         raise UsageError(f"cannot make a temporary folder: {error}") from None
     try:
+        try:
+            mark(folder, repository)
+        except OSError as error:
+            raise UsageError(f"cannot write in the temporary folder {folder}: {error}") from None
         yield folder
     finally:
         with held_signals():
