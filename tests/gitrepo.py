@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import clean_env
+from tests.conftest import RunCheck, app_command, clean_env, pids_in
 
 # Commits need an identity; the user's own configuration (a global core.hooksPath, signing)
 # must not leak into the tests.
@@ -42,8 +43,12 @@ class Repo:
 
     def commit(self, message: str) -> None:
         """Commit everything changed in the work tree (untracked files too, unless ignored)."""
-        self.git("add", "-A")
-        assert self.git("commit", "-q", "--allow-empty", "-m", message).returncode == 0
+        self.commit_in(self.path, message)
+
+    def commit_in(self, folder: Path, message: str) -> None:
+        """Commit everything changed in the repository at ``folder``, with this identity."""
+        self.git("add", "-A", cwd=folder)
+        assert self.git("commit", "-q", "--allow-empty", "-m", message, cwd=folder).returncode == 0
 
     def push(self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
              ) -> subprocess.CompletedProcess[str]:
@@ -84,3 +89,54 @@ def make_repo(root: Path, tag: str, web_command: str, extra_env: Mapping[str, st
     repo.git("remote", "add", "origin", str(remote))
     repo.commit_procfile(web_command, "initial")
     return repo
+
+
+def output(done: subprocess.CompletedProcess[str]) -> str:
+    """Everything git and the hook printed."""
+    return done.stdout + done.stderr
+
+
+def install(release_check: RunCheck, repo: Repo, *flags: str) -> str:
+    """Run ``release-check install-hook`` in the repository; return its output."""
+    result = release_check("install-hook", *flags, env=repo.env, cwd=repo.path)
+    assert result.code == 0, result.out + result.err
+    return result.out
+
+
+def assert_no_worktree_left(repo: Repo) -> None:
+    """Only the main worktree is known to git, and the scratch folder (TMPDIR) is empty."""
+    assert repo.worktrees() == [str(repo.path)]
+    assert list(repo.scratch.iterdir()) == []
+
+
+def start_slow_push(repo: Repo, release_check: RunCheck, pid_dir: Path, session: bool = False
+                    ) -> subprocess.Popen[str]:
+    """Start `git push` of an app that takes 60 s to boot, checked in a worktree (dirty folder).
+
+    ``session``: the push gets a process group of its own, as in a terminal.
+    """
+    repo.commit_procfile(app_command("--boot-delay", "60", "--pid-dir", str(pid_dir)), "slow")
+    (repo.path / "notes.txt").write_text("uncommitted\n")
+    install(release_check, repo)
+    return subprocess.Popen(["git", "push", "origin", "main"], cwd=repo.path, env=repo.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=session)
+
+
+def wait_for_app(push: subprocess.Popen[str], pid_dir: Path) -> None:
+    """Return once the app the push's check boots has started; fail when it never does."""
+    deadline = time.monotonic() + 30
+    while not pids_in(pid_dir) and time.monotonic() < deadline and push.poll() is None:
+        time.sleep(0.05)
+    assert pids_in(pid_dir), "the app never started"
+
+
+def refused_in_worktree(repo: Repo) -> str:
+    """Push main and see it refused after a check in a worktree that is gone; the output."""
+    refused = repo.push()
+    shown = output(refused)
+    assert refused.returncode != 0, shown
+    assert f"checking {repo.short()} (main -> origin/main) in a temporary worktree" in shown
+    assert repo.remote_head() == ""
+    assert_no_worktree_left(repo)
+    return shown

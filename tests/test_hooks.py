@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,18 @@ from release_check.errors import UsageError
 from release_check.hooks import MARKER, hook_script
 from release_check.hooks.checkenv import search_path
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
-from tests.conftest import APPS, RunCheck, app_command, pids_in
-from tests.gitrepo import GIT_ENV, Repo, make_repo
+from tests.conftest import APPS, RunCheck, app_command
+from tests.gitrepo import (
+    GIT_ENV,
+    Repo,
+    assert_no_worktree_left,
+    install,
+    make_repo,
+    output,
+    refused_in_worktree,
+    start_slow_push,
+    wait_for_app,
+)
 
 FOREIGN_HOOK = "#!/bin/sh\necho 'the team hook'\n"
 ZERO = "0" * 40
@@ -33,24 +42,6 @@ runpy.run_path({app!r}, run_name="__main__")
 def repo(tmp_path: Path, tag: str) -> Repo:
     """A repository whose Procfile boots the healthy fixture app, with a bare origin."""
     return make_repo(tmp_path, tag, app_command(), {})
-
-
-def output(done: subprocess.CompletedProcess[str]) -> str:
-    """Everything git and the hook printed."""
-    return done.stdout + done.stderr
-
-
-def install(release_check: RunCheck, repo: Repo, *flags: str) -> str:
-    """Run ``release-check install-hook`` in the repository; return its output."""
-    result = release_check("install-hook", *flags, env=repo.env, cwd=repo.path)
-    assert result.code == 0, result.out + result.err
-    return result.out
-
-
-def assert_no_worktree_left(repo: Repo) -> None:
-    """Only the main worktree is known to git, and the scratch folder (TMPDIR) is empty."""
-    assert repo.worktrees() == [str(repo.path)]
-    assert list(repo.scratch.iterdir()) == []
 
 
 # The check, on real pushes
@@ -88,16 +79,11 @@ def test_a_fix_left_uncommitted_does_not_hide_a_broken_commit(
     repo.commit_procfile(f"{shlex.quote(sys.executable)} app.py", "import a missing module")
     app.write_text(app.read_text().replace("import missing_dependency_xyz\n", ""))
 
-    refused = repo.push()
-    shown = output(refused)
-    assert refused.returncode != 0, shown
-    assert f"checking {repo.short()} (main -> origin/main) in a temporary worktree" in shown
+    shown = refused_in_worktree(repo)
     assert "ModuleNotFoundError: No module named 'missing_dependency_xyz'" in shown
     assert (f"FAILED: push of {repo.short()} (main -> origin/main) refused: web exited with"
             " code 1") in shown
     assert "'git push --no-verify' skips the check" in shown
-    assert repo.remote_head() == ""
-    assert_no_worktree_left(repo)
 
 
 def test_a_clean_working_folder_at_the_pushed_commit_is_checked_in_place(
@@ -171,17 +157,9 @@ def test_an_interrupted_push_leaves_no_worktree_and_no_app(
 ) -> None:
     """Ctrl-C while a commit is checked in a worktree: the push fails, the worktree is gone."""
     pid_dir = tmp_path / "pids"
-    repo.commit_procfile(app_command("--boot-delay", "60", "--pid-dir", str(pid_dir)), "slow")
-    (repo.path / "notes.txt").write_text("uncommitted\n")  # dirty: checked in a worktree
-    install(release_check, repo)
-    push = subprocess.Popen(["git", "push", "origin", "main"], cwd=repo.path, env=repo.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)  # its own process group, as in a terminal
+    push = start_slow_push(repo, release_check, pid_dir, session=True)
     try:
-        deadline = time.monotonic() + 30
-        while not pids_in(pid_dir) and time.monotonic() < deadline and push.poll() is None:
-            time.sleep(0.05)
-        assert pids_in(pid_dir), "the app never started"
+        wait_for_app(push, pid_dir)
         os.killpg(push.pid, signal.SIGINT)
         shown, _ = push.communicate(timeout=60)
     finally:
@@ -363,8 +341,8 @@ def test_a_hook_installed_globally_on_purpose_lets_repositories_without_a_procfi
     other.commit("no Procfile")
     pushed = other.push()
     assert pushed.returncode == 0, output(pushed)
-    assert (f"note: {other.short()} (main -> origin/main) has no Procfile (nor release-check"
-            " settings): pushed unchecked") in output(pushed)
+    assert (f"note: {other.short()} (main -> origin/main) has no Procfile (nor a platform file"
+            " or release-check settings): pushed unchecked") in output(pushed)
 
 
 def test_foreign_hook_is_kept_unless_forced(repo: Repo, release_check: RunCheck) -> None:

@@ -28,6 +28,7 @@ from tests.conftest import (
     app_command,
     clean_env,
 )
+from tests.gitrepo import make_repo, output
 
 pytestmark = pytest.mark.standalone
 built = pytest.mark.skipif(
@@ -189,3 +190,25 @@ def test_ci_builds_and_tests_the_standalone() -> None:
     ci = (REPO / ".ci" / "run").read_text()
     assert "scripts/build-standalone" in ci
     assert f"{COMMAND_VAR}=dist/release-check pytest -n 2 -m standalone" in ci
+
+
+@built
+def test_the_pre_push_hook_runs_the_file_itself(tag: str, tmp_path: Path) -> None:
+    """install-hook from the file writes a hook running it; a push is refused, then accepted."""
+    repo = make_repo(tmp_path, tag, app_command("--exit", "3"), {})
+    done = subprocess.run([*RC_COMMAND, "install-hook"], cwd=repo.path, env=repo.env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    hook = (repo.path / ".git" / "hooks" / "pre-push").read_text()
+    assert f'program={standalone()}\nif [ -x "$program" ]; then' in hook
+    (repo.path / "notes.txt").write_text("uncommitted\n")  # dirty: checked in a worktree
+
+    refused = repo.push()
+    assert refused.returncode != 0, output(refused)
+    assert "web exited with code 3" in output(refused)
+    repo.commit_procfile(app_command(), "healthy")
+    accepted = repo.push()
+    assert accepted.returncode == 0, output(accepted)
+    assert "release-check: PASSED" in output(accepted)
+    assert repo.remote_head() == repo.head()
+    assert list(repo.scratch.iterdir()) == []

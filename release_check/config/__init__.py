@@ -6,6 +6,7 @@ file, each value with its source.
 A leaf: it imports nothing from the other subpackages, so any of them may depend on it.
 """
 
+from release_check.config.boots import BOOT_FILES, boots_anything
 from release_check.config.envfile import app_environment
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 from release_check.config.file import PYPROJECT, STANDALONE, FileSettings
@@ -17,6 +18,7 @@ from release_check.config.procfile import command_for
 from release_check.config.settings import BY_KEY, SETTINGS, Config, Setting
 
 __all__ = [
+    "BOOT_FILES",
     "BY_KEY",
     "MAX_SECONDS",
     "PYPROJECT",
@@ -30,6 +32,7 @@ __all__ = [
     "Setting",
     "StatusMatch",
     "app_environment",
+    "boots_anything",
     "command_for",
     "discover",
     "discover_platform",

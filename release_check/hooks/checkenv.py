@@ -1,8 +1,9 @@
 """The environment each pushed commit is checked with: the user's own, with three additions.
 
-- PATH starts with the project's ``.venv/bin`` (uv, and Poetry with in-project virtualenvs)
-  and the bin folder of the Python running release-check (the interpreter the hook recorded),
-  so a Procfile's ``gunicorn`` is found from a shell where no virtualenv is activated.
+- PATH starts with the project's ``.venv/bin`` (uv, and Poetry with in-project virtualenvs),
+  ``venv/bin`` or ``env/bin`` when those are virtualenvs, and the bin folder of the Python
+  running release-check (the interpreter the hook recorded), so a Procfile's ``gunicorn`` is
+  found from a shell where no virtualenv is activated.
 - RELEASE_CHECK_ENV_FILE, when relative, is read from the working folder, where the user keeps
   it; without one, the working folder's ``.env`` is used when it exists.
 - RELEASE_CHECK_REPORT, when relative, is written in the working folder (a worktree is gone
@@ -19,6 +20,8 @@ ENV_FILE = "RELEASE_CHECK_ENV_FILE"
 REPORT = "RELEASE_CHECK_REPORT"
 DOT_ENV = ".env"
 PROJECT_VENV = ".venv"
+OTHER_VENVS = ("venv", "env")  # virtualenv's and the Python tutorial's names
+CFG = "pyvenv.cfg"
 
 
 def check_environment(
@@ -35,8 +38,13 @@ def check_environment(
 
 
 def tool_folders(root: Path, python: str) -> list[Path]:
-    """The folders whose tools the app should find first, in order, those that exist."""
+    """The folders whose tools the app should find first, in order, those that exist.
+
+    ``venv`` and ``env`` count only as virtualenvs (with a pyvenv.cfg): ``env/`` is often a
+    folder of settings files.
+    """
     candidates = [root / PROJECT_VENV / "bin"]
+    candidates += [root / name / "bin" for name in OTHER_VENVS if (root / name / CFG).is_file()]
     if python:
         candidates.append(Path(python).parent)  # not resolved: a venv's python is a symlink
     return [folder for folder in candidates if folder.is_dir()]

@@ -41,3 +41,9 @@ def work_tree_root(cwd: Path | None = None) -> Path:
     if done.returncode != 0:
         raise UsageError(f"not in a git work tree: {last_words(done)}")
     return Path(done.stdout.rstrip("\n"))
+
+
+def common_dir(root: Path) -> Path:
+    """The git directory that the work tree at ``root`` shares with its linked worktrees."""
+    shown = output(root, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    return Path(shown.rstrip("\n"))

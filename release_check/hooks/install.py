@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from release_check.argparsing import Parser
+from release_check.config import boots_anything
 from release_check.console import Console
 from release_check.errors import UsageError
-from release_check.hooks import gitcmd
-from release_check.hooks.script import HOOK_NAME, MARKER, hook_script
+from release_check.hooks import gitcmd, managers
+from release_check.hooks.script import HOOK_NAME, MARKER, frozen, hook_script
 
 _SHARED_SCOPES = ("global", "system")
 
@@ -24,7 +25,10 @@ _INSTALL = (
     " (`release-check pre-push`) and refuses the push when one fails. It goes into this"
     " repository's hooks (.git/hooks, or a core.hooksPath set in this repository); running it"
     " again updates it. A pre-push hook that release-check did not write is left alone unless"
-    " --force. `git push --no-verify` skips the check for one push."
+    " --force. `git push --no-verify` skips the check for one push. Under husky v9 (git's hooks"
+    " in .husky/_) it adds `release-check pre-push \"$@\"` to .husky/pre-push instead; with a"
+    " lefthook configuration, a pre-push command to it (or, when it has a pre-push section of"
+    " its own, prints the command to add)."
 )
 _INSTALL_EPILOG = (
     "The hook runs this Python ({python} -m release_check), or release-check on PATH when that"
@@ -32,7 +36,8 @@ _INSTALL_EPILOG = (
     " hook in the way, or a global core.hooksPath. More in docs/local.md."
 )
 _UNINSTALL = (
-    "Remove the pre-push hook written by `release-check install-hook`. A pre-push hook that"
+    "Remove the pre-push hook written by `release-check install-hook` (or its line in"
+    " .husky/pre-push, or its command in the lefthook configuration). A pre-push hook that"
     " release-check did not write is never removed."
 )
 
@@ -101,16 +106,18 @@ def _install_parser() -> Parser:
 
 def install_hook(
     argv: Sequence[str],
-    environ: Mapping[str, str],  # noqa: ARG001  (every subcommand takes the environment)
+    environ: Mapping[str, str],
     console: Console,
 ) -> None:
     """Install (or update) the pre-push hook; refuse to replace a foreign one without --force."""
     args = _install_parser().parse_args(argv)
     root, hook = _locate()
+    if managers.install(root, hook.parent, environ, console):
+        return
     shared = _shared_hooks_path()
     if shared is not None and not args.global_hooks_path:
         raise UsageError(shared)
-    script = hook_script(sys.executable).encode()
+    script = hook_script(sys.executable, frozen()).encode()
     current = _current(hook)
     ours = current is not None and MARKER.encode() in current
     if current is not None and not ours and not args.force:
@@ -125,10 +132,10 @@ def install_hook(
         done = "installed" if current is None else "updated" if ours else "replaced"
         console.always(f"{done} the pre-push hook at {_shown(hook)}:"
                        " every push now runs release-check first")
-    if not (root / "Procfile").is_file():
-        console.warn(f"no Procfile at {root}: pushes pass unchecked, with a note, until there is"
-                     " one (or RELEASE_CHECK_PROCFILE or RELEASE_CHECK_WEB_COMMAND says what to"
-                     " boot)")
+    if not boots_anything(root, environ):
+        console.warn(f"no Procfile at {root} (nor a platform file or release-check settings):"
+                     " pushes pass unchecked, with a note, until there is one (or"
+                     " RELEASE_CHECK_PROCFILE or RELEASE_CHECK_WEB_COMMAND says what to boot)")
 
 
 def uninstall_hook(
@@ -138,7 +145,9 @@ def uninstall_hook(
 ) -> None:
     """Remove the pre-push hook if release-check wrote it; never touch anyone else's."""
     Parser(prog="release-check uninstall-hook", description=_UNINSTALL).parse_args(argv)
-    _, hook = _locate()
+    root, hook = _locate()
+    if managers.uninstall(root, hook.parent, console):
+        return
     current = _current(hook)
     if current is None:
         console.always(f"no pre-push hook at {_shown(hook)}: nothing to remove")

@@ -7,29 +7,38 @@ itself when it is clean and at that commit. A failure raises, which refuses the 
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from release_check.argparsing import Parser
-from release_check.config import BY_KEY, PYPROJECT, STANDALONE
+from release_check.config import BOOT_FILES, boots_anything
 from release_check.console import Console
 from release_check.errors import EXIT_PASSED, EXIT_USAGE, CheckFailed, Interrupted, UsageError
-from release_check.hooks import gitcmd
-from release_check.hooks.checkenv import check_environment
+from release_check.hooks import gitcmd, submodules
+from release_check.hooks.checkenv import check_environment, tool_folders
+from release_check.hooks.leftovers import WORKTREES
 from release_check.hooks.pushes import Push, from_pre_commit, parse_lines, remote_name
-from release_check.hooks.worktree import link_ignored, scratch_folder, temporary_worktree
+from release_check.hooks.refusal import refusal
+from release_check.hooks.script import frozen, release_check_command
+from release_check.hooks.worktree import (
+    link_ignored,
+    remove_abandoned,
+    scratch_folder,
+    temporary_worktree,
+)
 from release_check.release import report_path
-from release_check.text import describe_exit, printable
+from release_check.text import printable
 
-PROCFILE = "Procfile"
-_TABLE = "tool.release-check"
-_BOOT_VARIABLES = tuple(BY_KEY[key].env for key in ("web_command", "procfile", "config"))
+_NO_REFS = ("no refs on standard input: nothing to check (a hook that does not pass git's"
+            " standard input on, such as a lefthook command without use_stdin: true, checks"
+            " nothing)")
 _BYPASS = "'git push --no-verify' skips the check"
 _SHOWN_LINKS = 5
+# git's own view of the folder, not a cache's that may lag behind it.
+_UNHIDDEN = ("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false")
 
 _DESCRIPTION = (
     "Run the release check on each commit being pushed, as the pre-push hook written by"
@@ -61,11 +70,16 @@ def pre_push(argv: Sequence[str], environ: Mapping[str, str], console: Console) 
     remote, flags = _arguments(argv)
     root = gitcmd.work_tree_root()
     pushes = _pushes(remote, environ)
-    with scratch_folder() as scratch:
+    repository = gitcmd.common_dir(root)
+    for folder in remove_abandoned(root, repository):
+        console.info(f"removed {folder}, left by an earlier check that was killed")
+    with scratch_folder(repository) as scratch:
         run = _Run(root, scratch, flags, environ, console)
         if pushes is None:
             _check_working_folder(run)
             return
+        if not pushes:
+            console.info(_NO_REFS)
         checked: set[str] = set()
         for push in pushes:
             _check_push(run, push, checked)
@@ -110,9 +124,8 @@ def _check_push(run: _Run, push: Push, checked: set[str]) -> None:
         run.console.info(f"{what}: already checked in this push")
         return
     checked.add(sha)
-    if not _boots_something(run, _root_files(run.root, sha), lambda: _pyproject_at(run.root, sha)):
-        run.console.info(f"note: {what} has no Procfile (nor release-check settings): pushed"
-                         " unchecked")
+    if not (run.flags or _root_files(run.root, sha) or boots_anything(None, run.environ)):
+        _unchecked(run, what)  # no file could say what to boot: no checkout needed to know
         return
     _check_commit(run, sha, what)
 
@@ -127,90 +140,113 @@ def _commit(root: Path, ref: str) -> tuple[str, str] | None:
 
 
 def _root_files(root: Path, sha: str) -> list[str]:
-    """Which of the files that say what to boot the commit has at its root."""
-    return gitcmd.output(root, "ls-tree", "--name-only", sha, "--",
-                         PROCFILE, STANDALONE, PYPROJECT).splitlines()
+    """Which of the files that may say what to boot the commit has."""
+    return gitcmd.output(root, "ls-tree", "--name-only", sha, "--", *BOOT_FILES).splitlines()
 
 
-def _pyproject_at(root: Path, sha: str) -> str:
-    return gitcmd.output(root, "show", f"{sha}:{PYPROJECT}")
-
-
-def _boots_something(run: _Run, names: Collection[str], pyproject: Callable[[], str]) -> bool:
-    """Whether there is anything to check: a Procfile, release-check settings, or flags.
-
-    Without any, the push passes: a hook in a shared hooks folder reaches such repositories.
-    """
-    if run.flags or any(run.environ.get(variable) for variable in _BOOT_VARIABLES):
-        return True
-    if PROCFILE in names or STANDALONE in names:
-        return True
-    return PYPROJECT in names and _TABLE in pyproject()
+def _unchecked(run: _Run, what: str) -> None:
+    run.console.info(f"note: {what} has no Procfile (nor a platform file or release-check"
+                     " settings): pushed unchecked")
 
 
 def _check_commit(run: _Run, sha: str, what: str) -> None:
     """Check the commit in the working folder when that is the same thing, else in a worktree."""
     if _clean_at(run.root, sha):
-        run.console.info(f"checking {what} in the working folder {run.root} (clean, at HEAD)")
-        _check(run, run.root, what)
+        if _check_in(run, run.root, what, f"in the working folder {run.root} (clean, at HEAD)"):
+            _check(run, run.root, what)
         return
-    with temporary_worktree(run.root, sha, run.scratch / "worktree" / run.root.name) as folder:
-        run.console.info(f"checking {what} in a temporary worktree {folder}")
-        _say_linked(run, link_ignored(run.root, folder))
-        _check(run, folder, what)
+    with temporary_worktree(run.root, sha, run.scratch / WORKTREES / run.root.name) as folder:
+        modules = submodules.check_out(folder, gitcmd.common_dir(run.root))
+        linked = link_ignored(run.root, folder)
+        if _check_in(run, folder, what, f"in a temporary worktree {folder}"):
+            _say_submodules(run, *modules)
+            _say_linked(run, linked)
+            _check(run, folder, what)
+
+
+def _say_submodules(run: _Run, checked: Sequence[str], missing: Sequence[str]) -> None:
+    """Name the submodules checked out, and those left empty."""
+    if checked:
+        run.console.info(f"submodules checked out from {run.root}: {_names(checked)}")
+    if missing:
+        run.console.warn(f"submodules never fetched in {run.root}, left empty: {_names(missing)}"
+                         " (git submodule update --init fetches them)")
+
+
+def _check_in(run: _Run, folder: Path, what: str, where: str) -> bool:
+    """Say where ``what`` is checked; False, with a note, when there is nothing to boot there."""
+    if not (run.flags or boots_anything(folder, run.environ)):
+        _unchecked(run, what)
+        return False
+    run.console.info(f"checking {what} {where}")
+    return True
 
 
 def _say_linked(run: _Run, linked: Sequence[str]) -> None:
     """Name the first few ignored files linked into the worktree."""
     if not linked:
         return
-    more = len(linked) - _SHOWN_LINKS
-    shown = ", ".join(printable(name, 100) for name in linked[:_SHOWN_LINKS])
-    shown += f" and {more} more" if more > 0 else ""
-    run.console.info(f"ignored files linked in from {run.root}: {shown}")
+    run.console.info(f"ignored files linked in from {run.root}: {_names(linked)}")
+
+
+def _names(names: Sequence[str]) -> str:
+    """The first few names, and how many more."""
+    more = len(names) - _SHOWN_LINKS
+    shown = ", ".join(printable(name, 100) for name in names[:_SHOWN_LINKS])
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _clean_at(root: Path, sha: str) -> bool:
-    """Whether the working folder holds exactly ``sha``: HEAD, nothing changed or untracked."""
+    """Whether the working folder provably holds exactly ``sha``.
+
+    HEAD is ``sha``, and nothing is changed or untracked, whatever the user's settings hide
+    (status.showUntrackedFiles, ignored submodules, an fsmonitor's or untracked cache's view);
+    a file marked skip-worktree or assume-unchanged counts as changed, since git no longer
+    compares it.
+    """
     head = gitcmd.run(root, "rev-parse", "--verify", "--quiet", "HEAD").stdout.strip()
-    return head == sha and gitcmd.output(root, "status", "--porcelain", "-z") == ""
+    if head != sha:
+        return False
+    status = gitcmd.output(root, *_UNHIDDEN, "status", "--porcelain", "-z",
+                           "--untracked-files=all", "--ignore-submodules=none")
+    return status == "" and not _unwatched(root)
+
+
+def _unwatched(root: Path) -> bool:
+    """Whether a tracked file is marked skip-worktree (S) or assume-unchanged (lower case)."""
+    tags = (entry[:1] for entry in gitcmd.output(root, "ls-files", "-v", "-z").split("\0"))
+    return any(tag == "S" or tag.islower() for tag in tags)
 
 
 def _check_working_folder(run: _Run) -> None:
     root = run.root
-    if not _boots_something(run, [p.name for p in root.iterdir()], lambda: _read(root / PYPROJECT)):
-        run.console.info(f"note: {root} has no Procfile (nor release-check settings): unchecked")
+    if not (run.flags or boots_anything(root, run.environ)):
+        run.console.info(f"note: {root} has no Procfile (nor a platform file or release-check"
+                         " settings): unchecked")
         return
     run.console.info(f"no pushed commit named (PRE_COMMIT_TO_REF is unset): checking the working"
                      f" folder {root} as it is")
     _check(run, root, "the working folder")
 
 
-def _read(path: Path) -> str:
-    """The file's text; when it cannot be read, the check is left to say why."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return _TABLE
-
-
 def _check(run: _Run, folder: Path, what: str) -> None:
     """One release check in ``folder``; raise, naming ``what`` and the reason, when it fails."""
     own_report = run.scratch / "report.json"
     own_report.unlink(missing_ok=True)  # a report left by the previous commit's check
-    env = check_environment(run.environ, run.root, sys.executable, own_report)
+    env = check_environment(run.environ, run.root, _python(), own_report)
     code = _run_check(folder, run.flags, env)
     if code == EXIT_PASSED:
         return
     given = report_path(run.flags, env)
     report = folder / (given[0] if given else own_report)  # an absolute path wins
-    refusal = f"push of {what} refused: {_reason(report, code)} ({_BYPASS})"
-    raise UsageError(refusal) if code == EXIT_USAGE else CheckFailed(refusal)
+    why = refusal(report, code, tool_folders(run.root, _python()), _python())
+    message = f"push of {what} refused: {why} ({_BYPASS})"
+    raise UsageError(message) if code == EXIT_USAGE else CheckFailed(message)
 
 
 def _run_check(folder: Path, flags: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run ``python -m release_check FLAGS`` in ``folder``; its exit code once it is gone."""
-    child = subprocess.Popen([sys.executable, "-P", "-m", "release_check", *flags], cwd=folder,
+    """Run release-check FLAGS in ``folder``; its exit code once it is gone."""
+    child = subprocess.Popen([*release_check_command(sys.executable), *flags], cwd=folder,
                              env=env, stdin=subprocess.DEVNULL)
     try:
         return child.wait()
@@ -223,12 +259,6 @@ def _run_check(folder: Path, flags: Sequence[str], env: Mapping[str, str]) -> in
         child.wait()  # the guard raises once: a second Ctrl-C cannot end this wait
 
 
-def _reason(report: Path, code: int) -> str:
-    """Why the check failed: its report's reason, else how its process ended."""
-    try:
-        reason = json.loads(report.read_text(encoding="utf-8")).get("reason")
-    except (OSError, ValueError, AttributeError):
-        reason = None
-    if code > 0 and isinstance(reason, str) and reason:
-        return reason
-    return f"release-check {describe_exit(code)}"
+def _python() -> str:
+    """The Python running release-check; none in the standalone executable."""
+    return "" if frozen() else sys.executable

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from release_check.errors import UsageError
 from release_check.hooks import gitcmd
+from release_check.hooks.leftovers import SCRATCH_PREFIX, abandoned, mark
 from release_check.signals import HANDLED
 
 # Bytecode caches are skipped: Python would write the commit's bytecode into the user's.
@@ -38,13 +39,21 @@ def held_signals() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def scratch_folder() -> Iterator[Path]:
-    """A temporary folder (under TMPDIR), removed with all it holds on every way out."""
+def scratch_folder(repository: Path) -> Iterator[Path]:
+    """A temporary folder (under TMPDIR), removed with all it holds on every way out.
+
+    It is marked as this process's, checking ``repository``: if this process is killed, the
+    next run removes it (see leftovers.py).
+    """
     try:
-        folder = Path(tempfile.mkdtemp(prefix="release-check-"))
+        folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
     except OSError as error:
         raise UsageError(f"cannot make a temporary folder: {error}") from None
     try:
+        try:
+            mark(folder, repository)
+        except OSError as error:
+            raise UsageError(f"cannot write in the temporary folder {folder}: {error}") from None
         yield folder
     finally:
         with held_signals():
@@ -66,6 +75,22 @@ def temporary_worktree(root: Path, commit: str, path: Path) -> Iterator[Path]:
     finally:
         with held_signals():
             _remove(root, path)
+
+
+def remove_abandoned(root: Path, repository: Path) -> list[Path]:
+    """Remove what killed runs left: their scratch folders, and this repository's worktrees.
+
+    ``repository`` is the git directory shared by the work tree at ``root``; the folders
+    removed are returned.
+    """
+    removed = []
+    with held_signals():
+        for folder, worktrees in abandoned(repository):
+            for path in worktrees:
+                _remove(root, path)
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def _remove(root: Path, path: Path) -> None:
