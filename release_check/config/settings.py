@@ -69,6 +69,9 @@ class Config:
     max_memory_mb: float | None = None
     report: Path | None = None
     junit: Path | None = None
+    then: str | None = None  # the command run against the booted app once it passed
+    then_timeout: float = 600.0
+    then_junit: Path | None = None
     skip: bool = False
     verbosity: int = 0
     platform: str | None = None
@@ -377,6 +380,16 @@ SETTINGS: tuple[Setting, ...] = (
             "PATH"),
     Setting("junit", _file,
             "write a JUnit XML file of the run to this path, whatever the outcome", "PATH"),
+    Setting("then", _command,
+            "shell command to run once the checks pass, with the app still up and its URL in"
+            " RELEASE_CHECK_URL; its exit status decides (also: release-check -- COMMAND ARGS)",
+            "COMMAND"),
+    Setting("then_timeout", _seconds,
+            "seconds the --then command may run before it fails the check (default: 600)",
+            "SECONDS"),
+    Setting("then_junit", _file,
+            "JUnit XML file the --then command writes, merged into --junit's (also given to"
+            " the command as RELEASE_CHECK_THEN_JUNIT)", "PATH"),
     Setting("skip", _boolean, "1/true: warn and exit 0 without booting anything", "BOOL",
             has_flag=False, in_file=False),
 )

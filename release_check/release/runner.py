@@ -54,7 +54,8 @@ from release_check.release.ports import (
     local_target,
     probes,
 )
-from release_check.release.record import ProcessRecord, Record
+from release_check.release.record import ProcessRecord, Record, ThenRecord
+from release_check.release.then import run_then
 from release_check.signals import SignalGuard
 
 
@@ -100,6 +101,8 @@ def run(
     env = app_environment(environ, config.env_file)
     target = target_for(config)
     record.port = target.port
+    if config.then is not None:
+        record.then = ThenRecord(config.then, config.then_timeout)
     console.detail(f"booting {source} with PORT={target.port}")
     current = Run(config, console, record, target)
     try:
@@ -114,6 +117,7 @@ def run(
             stay_up(current.app, config.uptime)
             record.uptime_s = config.uptime
             current.companions.wait_ready(lambda phase: ensure_alive(current.app, phase))
+            run_then(current)
     finally:
         current.close()
         _records(current)
