@@ -128,7 +128,7 @@ def _then(then: ThenRecord | None) -> dict[str, Any] | None:
     return {
         "command": then.command,
         "started": then.started,
-        "passed": then.passed if then.started and then.seconds is not None else None,
+        "passed": then.passed if then.started else None,
         "exit_code": then.exit_code,
         "timed_out": then.timed_out,
         "seconds": then.seconds,

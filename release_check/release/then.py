@@ -53,8 +53,11 @@ def run_then(current: Run) -> None:
     command = current.start_then(LABEL, then.command, environment(url, junit))
     then.started = True
     phase = f"while {shown(then.command)} ran"
-    code = _wait(current, command, command.started + then.timeout, phase)
-    then.seconds, then.exit_code, then.timed_out = command.elapsed(), code, code is None
+    try:
+        code = _wait(current, command, command.started + then.timeout, phase)
+    finally:
+        then.seconds = command.elapsed()
+    then.exit_code, then.timed_out = code, code is None
     ensure_alive(current.app, phase, current.watcher)
     command.pump.drained(_LAST_LINES)
     then.tail = command.pump.tail()
