@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,18 @@ def test_github_gets_the_commands_row_and_its_failure_as_an_annotation(
     assert "::error title=release-check::`sh -c 'exit 9'` exited with code 9" in result.out
     rows = [line for line in summary.read_text().splitlines() if line.startswith("| then")]
     assert len(rows) == 1 and "❌ failed" in rows[0]
+
+
+
+def test_the_commands_memory_is_not_counted_as_the_apps(release_check: RunCheck,
+                                                        tmp_path: Path) -> None:
+    """A command holding more memory than the app's budget leaves the app's peak its own."""
+    hog = ("import time\n"
+           "block = bytearray(200 * 1024 * 1024)\n"
+           "block[::4096] = b'x' * len(block[::4096])\n"
+           "time.sleep(2)")
+    result = release_check("--max-memory-mb", "100", "--report", "r.json",
+                           "--", sys.executable, "-c", hog, env=fixture_env(), timeout=120)
+    assert result.code == 0, result.out
+    web = _report(tmp_path / "r.json")["processes"]["web"]
+    assert web["peak_memory_bytes"] < 100 * 1024 * 1024
