@@ -195,7 +195,8 @@ def _probe(current: Run) -> None:
                 expected, router=config.router_headers, host=config.host_header,
                 common=config.headers,
             )
-            return fetch(http, url, timeout, expected.method, headers, workers=current.workers)
+            return fetch(http, url, timeout, expected.method, headers, workers=current.workers,
+                         content=expected.request_body)
 
         return attempt
 
