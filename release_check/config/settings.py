@@ -22,7 +22,7 @@ from release_check.config.expectations import (
     toml_shown,
 )
 from release_check.config.platforms import Origin, choice
-from release_check.config.processes import ProcessSpec, parse_names
+from release_check.config.processes import ProcessSpec, parse_names, ready_pattern
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"
@@ -69,6 +69,7 @@ class Config:
     max_memory_mb: float | None = None
     report: Path | None = None
     junit: Path | None = None
+    ready: str | None = None  # a line web must print, besides passing its checks
     then: str | None = None  # the command run against the booted app once it passed
     then_timeout: float = 600.0
     then_junit: Path | None = None
@@ -101,6 +102,10 @@ class Config:
     def expectations(self) -> tuple[Expectation, ...]:
         """The config file's checks, or else the single check of the settings."""
         return self.checks or (self.expectation(self.path),)
+
+    def web_ready(self) -> ProcessSpec | None:
+        """Web's ready line, as a process spec's, when ``ready`` is set."""
+        return None if self.ready is None else ProcessSpec(self.process_type, self.ready)
 
     def companions(self) -> tuple[ProcessSpec, ...]:
         """The processes to boot beside web, in the order named, each with its timeout."""
@@ -380,6 +385,9 @@ SETTINGS: tuple[Setting, ...] = (
             "PATH"),
     Setting("junit", _file,
             "write a JUnit XML file of the run to this path, whatever the outcome", "PATH"),
+    Setting("ready", ready_pattern,
+            "regex (RE2) a line of web's output must match, besides the health checks, before"
+            " the check passes", "REGEX"),
     Setting("then", _command,
             "shell command to run once the checks pass, with the app still up and its URL in"
             " RELEASE_CHECK_URL; its exit status decides (also: release-check -- COMMAND ARGS)",

@@ -25,6 +25,7 @@ from release_check.release.companions import Companions
 from release_check.release.family import Family
 from release_check.release.linux import become_subreaper
 from release_check.release.ports import Target
+from release_check.release.readyline import ReadyLine
 from release_check.release.reaper import Reaper
 from release_check.release.record import Record
 from release_check.release.tree import Descendants, TreeWatcher, stop_tree
@@ -52,6 +53,8 @@ class Run:
         self._family = self.companions.family or (
             Family(config.process_type) if config.then else None)
         self._env: dict[str, str] = {}
+        spec = config.web_ready()
+        self.ready_line = ReadyLine(spec) if spec is not None else None
         self._then: App | None = None
         self._marker = run_id()
         self._watchdog: Watchdog | None = None
@@ -83,7 +86,8 @@ class Run:
         started = time.monotonic()
         self._process = spawn(command, env)
         self._app = App.attach(self.config.process_type, self._process, started, self._adopted,
-                               self.console, family=self._family)
+                               self.console, family=self._family,
+                               on_text=self.ready_line.on_line if self.ready_line else None)
         self.companions.start(others or {}, env, self.console, self.target, self._app)
         reaper = Reaper(self._roots())
         reaper.start()

@@ -111,6 +111,7 @@ def run(
             guard.raise_deferred()
             current.target = _boot(current)
             _probe(current)
+            _ready_line(current)
             ensure_alone(current.app, current.target, "right after passing the check",
                          record.listeners)
             console.detail(f"passed; the app must now stay up {config.uptime:g}s")
@@ -140,8 +141,9 @@ def _records(current: Run) -> None:
     if not current.spawned:
         return
     app = current.app
+    line = current.ready_line.line if current.ready_line else None
     web = ProcessRecord(app.label, record.healthy_s, "check" if record.healthy_s else None,
-                        None, app.exit_code(), record.peak, config.max_memory_mb,
+                        line, app.exit_code(), record.peak, config.max_memory_mb,
                         record.shutdown, tail=record.tail)
     record.processes = [web, *current.companions.records()]
     together = budgets.together_over(record.processes)
@@ -208,6 +210,15 @@ def _probe(current: Run) -> None:
         ensure_alive(app, phase, watcher)
         raise NotHealthy("; ".join(_failure(result, app) for result in failed))
     record.healthy_s = app.elapsed()
+
+
+def _ready_line(current: Run) -> None:
+    """Wait for web's ready line, if it has one; healthy once both it and the checks passed."""
+    ready = current.ready_line
+    if ready is None:
+        return
+    seen = ready.wait(current.app, current.config, current.watcher)
+    current.record.healthy_s = max(current.record.healthy_s or 0.0, seen)
 
 
 def _failure(result: CheckResult, app: App) -> str:
