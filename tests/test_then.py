@@ -57,7 +57,7 @@ def test_a_failing_command_fails_the_run_naming_it_its_code_and_last_lines(
     release_check: RunCheck, tmp_path: Path
 ) -> None:
     """A non-zero exit fails the run: the verdict names the command, its code, its last line."""
-    result = release_check("--quiet", "--report", "r.json",
+    result = release_check("--quiet", "--report", "r.json", "--junit", "j.xml",
                            *_sh("echo first; echo 'assert 500 == 200'; exit 3"), env=fixture_env())
     assert result.code == 1
     assert result.verdict.startswith("release-check: FAILED: `sh -c")
@@ -68,6 +68,10 @@ def test_a_failing_command_fails_the_run_naming_it_its_code_and_last_lines(
     then = _report(tmp_path / "r.json")["then"]
     assert then["passed"] is False and then["exit_code"] == 3
     assert then["tail"] == ["first", "assert 500 == 200"]
+    case = next(c for c in next(iter(JUnitXml.fromfile(str(tmp_path / "j.xml"))))
+                if c.name.startswith("then: "))
+    assert "exited with code 3" in case.result[0].message
+    assert case.system_out is not None and "assert 500 == 200" in case.system_out
 
 
 def test_a_command_that_exits_at_once_keeps_its_own_exit_code(release_check: RunCheck) -> None:
@@ -88,7 +92,8 @@ def test_an_app_crash_while_the_command_runs_fails_at_once_and_leaves_nothing(
     mine.mkdir()
     script = ('sleep 300 & echo $! > "$2/background"; echo $$ > "$2/shell";'
               ' kill -KILL "$(cat "$1"/app-*)"; sleep 300')
-    result = release_check("--report", "r.json", *_sh(script, str(pids), str(mine)),
+    result = release_check("--report", "r.json", "--junit", "j.xml",
+                           *_sh(script, str(pids), str(mine)),
                            env=fixture_env("--pid-dir", str(pids)), timeout=120)
     assert result.code == 1, result.out
     assert "web was killed by SIGKILL while `sh -c" in result.verdict
@@ -98,6 +103,9 @@ def test_an_app_crash_while_the_command_runs_fails_at_once_and_leaves_nothing(
     assert not alive(started + pids_in(pids))
     then = _report(tmp_path / "r.json")["then"]
     assert then["started"] is True and then["passed"] is False and then["exit_code"] is None
+    case = next(c for c in next(iter(JUnitXml.fromfile(str(tmp_path / "j.xml"))))
+                if c.name.startswith("then: "))
+    assert case.result[0].message.startswith("web was killed by SIGKILL while")
 
 
 def test_a_command_over_its_timeout_fails_naming_the_setting(release_check: RunCheck,

@@ -112,6 +112,11 @@ class Run:
         return self._then
 
     @property
+    def then(self) -> App | None:
+        """The command run after the checks, once started."""
+        return self._then
+
+    @property
     def spawned(self) -> bool:
         """Whether the app was started (and so has a record to give)."""
         return self._app is not None

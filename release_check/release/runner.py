@@ -138,6 +138,8 @@ def _companion_commands(config: Config) -> tuple[dict[str, str], list[str]]:
 def _records(current: Run) -> None:
     """Each process type's record, web first, once every tree is down."""
     record, config = current.record, current.config
+    if record.then is not None and current.then is not None:
+        record.then.tail = current.then.pump.tail()  # complete now, however the run ended
     if not current.spawned:
         return
     app = current.app

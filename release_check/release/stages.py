@@ -163,7 +163,8 @@ def then_stage(then: ThenRecord) -> Stage:
     name = f"{THEN_STAGE}: {then.command}"
     if not then.started:
         return Stage(name, "skipped", None, _NOT_REACHED, process=THEN_PROCESS)
-    status: StageStatus = "passed" if then.passed else "failed"
+    # A command that did not pass is what the run failed on: _settle marks it with the reason.
+    status: StageStatus = "passed" if then.passed else "skipped"
     return Stage(name, status, then.seconds, output="\n".join(then.tail.lines),
                  process=THEN_PROCESS)
 
