@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _epilog() -> str:
-    return f"subcommands: {', '.join(SUBCOMMANDS)} (see release-check SUBCOMMAND --help)"
+    return (f"subcommands: {', '.join(SUBCOMMANDS)} (see release-check SUBCOMMAND --help)."
+            " release-check [FLAGS] -- COMMAND ARGS... runs COMMAND against the booted app once"
+            " the checks pass (as --then)")
 
 
 def _subcommand(name: str) -> Subcommand:

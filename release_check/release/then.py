@@ -15,7 +15,6 @@ from pathlib import Path
 from release_check.errors import CommandFailed
 from release_check.release.app import App
 from release_check.release.boot import POLL_INTERVAL, ensure_alive
-from release_check.release.junit import suites_of
 from release_check.release.lifetime import Run
 from release_check.release.record import ThenRecord
 from release_check.release.tail import tail_report
@@ -90,6 +89,8 @@ def _failure(then: ThenRecord, timeout_source: str) -> str:
 
 def _read_junit(then: ThenRecord, path: Path, since: float, warnings: list[str]) -> None:
     """Keep the JUnit file the command wrote during this run; an older one is not its."""
+    from release_check.release.junit import suites_of  # noqa: PLC0415  (ElementTree: rarely)
+
     try:
         stat = path.stat()
         if stat.st_mtime < since - 1 or stat.st_size > _JUNIT_LIMIT:
