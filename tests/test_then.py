@@ -15,7 +15,8 @@ import pytest
 import xmlschema
 from junitparser import JUnitXml
 
-from tests.conftest import REPO, RunCheck, alive, fixture_env, pids_in
+from tests.conftest import REPO, RunCheck, alive, app_command, fixture_env, pids_in
+from tests.gitrepo import make_repo
 
 pytestmark = pytest.mark.slow
 
@@ -197,3 +198,23 @@ def test_the_commands_memory_is_not_counted_as_the_apps(release_check: RunCheck,
     assert result.code == 0, result.out
     web = _report(tmp_path / "r.json")["processes"]["web"]
     assert web["peak_memory_bytes"] < 100 * 1024 * 1024
+
+
+def test_the_pre_push_hook_runs_the_committed_command(tag: str, tmp_path: Path,
+                                                      release_check: RunCheck) -> None:
+    """A ``then`` in the pushed commit's release-check.toml decides the push, like the check."""
+    repo = make_repo(tmp_path, tag, app_command(), {})
+    installed = release_check("install-hook", env=repo.env, cwd=repo.path)
+    assert installed.code == 0, installed.out + installed.err
+    (repo.path / "release-check.toml").write_text('then = "echo smoke saw $BASE_URL; exit 4"\n')
+    repo.commit("a smoke command that fails")
+    refused = repo.push()
+    assert refused.returncode != 0
+    assert "then | smoke saw http://" in refused.stdout + refused.stderr
+    assert "exited with code 4" in refused.stdout + refused.stderr
+    assert repo.remote_head() == ""
+    (repo.path / "release-check.toml").write_text('then = "test -n \\"$RELEASE_CHECK_URL\\""\n')
+    repo.commit("a smoke command that passes")
+    accepted = repo.push()
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert repo.remote_head() == repo.head()
