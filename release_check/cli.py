@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from release_check import __version__
-from release_check.argparsing import Parser
+from release_check.argparsing import Parser, split_then
 from release_check.checking import explain
 from release_check.config import (
     SETTINGS,
@@ -29,6 +29,7 @@ from release_check.errors import (
     EXIT_FAILED,
     EXIT_PASSED,
     CheckFailed,
+    CommandFailed,
     CrashLooping,
     Interrupted,
     ProcessFailed,
@@ -46,6 +47,7 @@ from release_check.release import (
     step_summary,
     stop_token,
     tail_report,
+    then_passed,
     workflow_commands,
     write,
     write_junit,
@@ -93,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _epilog() -> str:
-    return f"subcommands: {', '.join(SUBCOMMANDS)} (see release-check SUBCOMMAND --help)"
+    return (f"subcommands: {', '.join(SUBCOMMANDS)} (see release-check SUBCOMMAND --help)."
+            " release-check [FLAGS] -- COMMAND ARGS... runs COMMAND against the booted app once"
+            " the checks pass (as --then)")
 
 
 def _subcommand(name: str) -> Subcommand:
@@ -112,7 +116,10 @@ class _Known:
 
 
 def _config(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
-    args = vars(build_parser().parse_args(argv))
+    options, then = split_then(argv)
+    args = vars(build_parser().parse_args(options))
+    if then is not None:
+        args["then"] = then
     verbosity = VERBOSE if args.pop("verbose") else QUIET if args.pop("quiet") else NORMAL
     return load(args, environ, verbosity, discover(args, environ),
                 discover_platform(args, environ))
@@ -127,6 +134,8 @@ def _passed_line(record: Record) -> str:
     if record.shutdown:
         details.append(f"stopped in {record.shutdown.seconds:.2f}s")
     web = f"PASSED {_what_passed(record)} in {record.healthy_s or 0:.2f}s ({', '.join(details)})"
+    if record.then is not None:
+        web += f"; then {then_passed(record.then)}"
     if len(record.processes) < 2:
         return web
     others = [f"{p.summary} (peak {p.peak.megabytes:.1f} MB {p.peak.kind.upper()})" if p.peak
@@ -163,6 +172,9 @@ def _report_failure(error: CheckFailed, record: Record, console: Console) -> Non
     whose = error.process if isinstance(error, ProcessFailed) else None
     if isinstance(error, CrashLooping):
         console.always("the app's output when the crash loop was seen:")
+        for line in error.tail:
+            console.always(line)
+    elif isinstance(error, CommandFailed):
         for line in error.tail:
             console.always(line)
     elif not isinstance(error, Interrupted):

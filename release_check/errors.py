@@ -19,6 +19,7 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── NotHealthy           the deadline passed; carries the last outcome
         ├── OverMemory           the app tree's peak memory exceeded the limit
         ├── ProcessFailed        a process beside web crashed, never got ready, or overran
+        ├── CommandFailed        the command run after the checks (--then, --) failed
         └── Interrupted          the runner got a signal that would end it (SIGTERM, SIGINT, ...)
 
 ``release_check.cli.main`` is the only place these become messages and exit codes.
@@ -117,6 +118,17 @@ class ProcessFailed(CheckFailed):
     def __init__(self, process: str, message: str) -> None:
         super().__init__(message)
         self.process = process
+
+
+class CommandFailed(CheckFailed):
+    """The command run once the checks passed exited non-zero or overran its timeout.
+
+    ``tail`` holds its last lines (escaped, ready to print).
+    """
+
+    def __init__(self, message: str, tail: Sequence[str]) -> None:
+        super().__init__(message)
+        self.tail = list(tail)
 
 
 class AppExited(CheckFailed):

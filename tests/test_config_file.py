@@ -220,7 +220,7 @@ def test_checks_are_parsed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("table", "says"), [
     ('path = "/a"\nbody = "x"\ncontains = "y"', "at most one body matcher"),
     ('path = "/a"\nmethod = "HEAD"\nbody = "x"', "HEAD response has no body"),
-    ('path = "/a"\nmethod = "POST"', "GET or HEAD"),
+    ('path = "/a"\nmethod = "BREW"', "method must be one of GET, HEAD, POST"),
     ('body = "x"', "path is required"),
     ('path = "/a"\nstatus = "7xx"', "status"),
     ('path = "/a"\nregex = "("', "not a valid regex"),

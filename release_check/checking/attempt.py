@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 from release_check import __version__
 from release_check.checking.workers import Workers
-from release_check.config import Expectation
+from release_check.config import Expectation, response_mismatch
 from release_check.text import quoted
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["BODY_LIMIT", "Expectation", "Outcome", "client", "explain", "fetch", "passes"]
 
 BODY_LIMIT = 64 * 1024
+_HEADER_LIMIT = 200  # response headers kept for header expectations
 _JOIN_SLACK = 0.25  # lets httpx's own timeout report first when it fires
 OutcomeKind = Literal["response", "refused", "connect-error", "timeout", "error"]
 
@@ -43,6 +44,7 @@ class Outcome:
     body: str = ""
     location: str | None = None
     detail: str = ""
+    headers: tuple[tuple[str, str], ...] = ()  # the response's, for header expectations
 
 
 def client(*, internet: bool = False, follow_redirects: bool = False) -> httpx.Client:
@@ -81,6 +83,7 @@ def _read_capped(response: httpx.Response, limit: int, deadline: float) -> bytes
 def fetch(
     http: httpx.Client, url: str, timeout: float, method: str = "GET",
     headers: Mapping[str, str] | None = None, *, workers: Workers | None = None,
+    content: str | None = None,
 ) -> Outcome:
     """Request ``url`` once, reading at most BODY_LIMIT bytes, within ``timeout`` seconds.
 
@@ -92,7 +95,7 @@ def fetch(
     box: list[Outcome] = []
 
     def exchange() -> None:
-        box.append(_exchange(http, url, timeout, method, headers))
+        box.append(_exchange(http, url, timeout, method, headers, content=content))
 
     if workers is None:
         worker = threading.Thread(target=exchange, name="request", daemon=True)
@@ -107,7 +110,7 @@ def fetch(
 
 def _exchange(
     http: httpx.Client, url: str, timeout: float, method: str,
-    headers: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None, *, content: str | None = None,
 ) -> Outcome:
     import httpx  # noqa: PLC0415  (already loaded by client(); see its docstring)
 
@@ -117,7 +120,8 @@ def _exchange(
         return time.monotonic() - started
 
     try:
-        with http.stream(method, url, timeout=timeout, headers=headers) as response:
+        with http.stream(method, url, timeout=timeout, headers=headers,
+                         content=content) as response:
             raw = _read_capped(response, BODY_LIMIT, started + timeout)
     except httpx.ConnectError as error:
         kind: OutcomeKind = "refused" if _refused(error) else "connect-error"
@@ -134,6 +138,7 @@ def _exchange(
         status=response.status_code,
         body=_decode(raw, response.charset_encoding),
         location=response.headers.get("location"),
+        headers=tuple(response.headers.multi_items()[:_HEADER_LIMIT]),
     )
 
 
@@ -155,6 +160,7 @@ def passes(outcome: Outcome, expected: Expectation) -> bool:
         outcome.kind == "response"
         and outcome.status in expected.status
         and expected.body.mismatch(outcome.body) is None
+        and response_mismatch(expected, outcome.status, outcome.location, outcome.headers) is None
     )
 
 
@@ -169,6 +175,9 @@ def explain(outcome: Outcome, expected: Expectation) -> str:
     why = expected.body.mismatch(outcome.body) if outcome.status in expected.status else None
     if why and expected.body.kind == "json":
         got += f" ({why})"
+    elif why is None and outcome.status in expected.status:
+        unmet = response_mismatch(expected, outcome.status, outcome.location, outcome.headers)
+        got += f" ({unmet})" if unmet else ""
     return f"{got}, expected {expected.describe()}"
 
 

@@ -15,6 +15,7 @@ from release_check.config.loading import discover, discover_platform, load, skip
 from release_check.config.platforms import find as find_platform
 from release_check.config.processes import ProcessSpec, process_commands, ready_variable
 from release_check.config.procfile import command_for
+from release_check.config.responses import response_mismatch
 from release_check.config.settings import BY_KEY, SETTINGS, Config, Setting
 
 __all__ = [
@@ -40,5 +41,6 @@ __all__ = [
     "load",
     "process_commands",
     "ready_variable",
+    "response_mismatch",
     "skip_config",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from release_check.config.expectations import (
     BodyMatch,
@@ -12,10 +12,11 @@ from release_check.config.expectations import (
     header_problem,
     path_problem,
 )
+from release_check.config.responses import METHODS, parse_headers, request_body
 
 _MATCHERS = ("body", "contains", "regex", "json")
-_KEYS = frozenset({"path", "method", "headers", "status", *_MATCHERS})
-_METHODS: dict[str, Literal["GET", "HEAD"]] = {"GET": "GET", "HEAD": "HEAD"}
+_KEYS = frozenset({"path", "method", "headers", "status", *_MATCHERS, "request_body",
+                   "response_headers", "redirect"})
 
 
 def _body(table: Mapping[str, Any]) -> BodyMatch:
@@ -60,11 +61,22 @@ def parse_check(table: Mapping[str, Any]) -> Expectation:
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
-    method = _METHODS.get(str(table.get("method", "GET")).upper())
-    if method is None:
-        raise ValueError(f"method must be GET or HEAD, not {table.get('method')!r}")
+    method = str(table.get("method", "GET")).upper()
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not"
+                         f" {table.get('method')!r}")
     body = _body(table)
     if method == "HEAD" and body.kind != "any":
         raise ValueError("a HEAD response has no body to match")
-    status = StatusMatch.from_toml(table.get("status", 200))
-    return Expectation(_path(table), status, body, method, _headers(table))
+    redirect = _redirect(table)
+    status = StatusMatch.from_toml(table.get("status", "3xx" if redirect else 200))
+    return Expectation(_path(table), status, body, method, _headers(table),
+                       request_body(table, method),
+                       parse_headers(table.get("response_headers", {})), redirect)
+
+
+def _redirect(table: Mapping[str, Any]) -> str | None:
+    redirect = table.get("redirect")
+    if redirect is not None and (not isinstance(redirect, str) or not redirect.strip()):
+        raise ValueError("redirect must be the expected Location, a non-empty string")
+    return redirect

@@ -7,9 +7,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from release_check.text import printable, quoted
+
+if TYPE_CHECKING:
+    from release_check.config.responses import HeaderExpectation
 
 BodyKind = Literal["any", "exact", "contains", "regex", "json"]
 _CLASS = re.compile(r"^([1-5])xx$", re.IGNORECASE)
@@ -256,8 +259,11 @@ class Expectation:
     path: str
     status: StatusMatch
     body: BodyMatch
-    method: Literal["GET", "HEAD"] = "GET"
+    method: str = "GET"
     headers: tuple[tuple[str, str], ...] = ()
+    request_body: str | None = None
+    response_headers: tuple[HeaderExpectation, ...] = ()  # config/responses.py
+    redirect: str | None = None  # the Location a 3xx must point to
 
     @property
     def request(self) -> str:
@@ -266,6 +272,8 @@ class Expectation:
 
     def describe(self) -> str:
         """``200 "OKAY"``, ``2xx``, ``200 with JSON with /status = "ok"``."""
-        if self.body.kind == "any":
-            return self.status.text
-        return f"{self.status.text} {self.body.describe()}"
+        shown = self.status.text if self.body.kind == "any" else (
+            f"{self.status.text} {self.body.describe()}")
+        more = [h.describe() for h in self.response_headers]
+        more += [f"redirecting to {quoted(self.redirect, 200)}"] if self.redirect else []
+        return f"{shown} with {' and '.join(more)}" if more else shown

@@ -23,7 +23,7 @@ from release_check.config.expectations import (
 )
 from release_check.config.limits import arg_problem, over_cap
 from release_check.config.platforms import Origin, choice
-from release_check.config.processes import ProcessSpec, parse_names
+from release_check.config.processes import ProcessSpec, parse_names, ready_pattern
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"
@@ -67,6 +67,10 @@ class Config:
     max_memory_mb: float | None = None
     report: Path | None = None
     junit: Path | None = None
+    ready: str | None = None  # a line web must print, besides passing its checks
+    then: str | None = None  # the command run against the booted app once it passed
+    then_timeout: float = 600.0
+    then_junit: Path | None = None
     skip: bool = False
     verbosity: int = 0
     platform: str | None = None
@@ -106,6 +110,10 @@ class Config:
     def expectations(self) -> tuple[Expectation, ...]:
         """The config file's checks, or else the single check of the settings."""
         return self.checks or (self.expectation(self.path),)
+
+    def web_ready(self) -> ProcessSpec | None:
+        """Web's ready line, as a process spec's, when ``ready`` is set."""
+        return None if self.ready is None else ProcessSpec(self.process_type, self.ready)
 
     def companions(self) -> tuple[ProcessSpec, ...]:
         """The processes to boot beside web, in the order named, each with its timeout."""
@@ -384,6 +392,19 @@ SETTINGS: tuple[Setting, ...] = (
             "PATH"),
     Setting("junit", _file,
             "write a JUnit XML file of the run to this path, whatever the outcome", "PATH"),
+    Setting("ready", ready_pattern,
+            "regex (RE2) a line of web's output must match, besides the health checks, before"
+            " the check passes", "REGEX"),
+    Setting("then", _command,
+            "shell command to run once the checks pass, with the app still up and its URL in"
+            " RELEASE_CHECK_URL; its exit status decides (also: release-check -- COMMAND ARGS)",
+            "COMMAND"),
+    Setting("then_timeout", _seconds,
+            "seconds the --then command may run before it fails the check (default: 600)",
+            "SECONDS"),
+    Setting("then_junit", _file,
+            "JUnit XML file the --then command writes, merged into --junit's (also given to"
+            " the command as RELEASE_CHECK_THEN_JUNIT)", "PATH"),
     Setting("skip", _boolean, "1/true: warn and exit 0 without booting anything", "BOOL",
             has_flag=False, in_file=False),
 )

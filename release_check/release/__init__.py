@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from release_check.release.github import in_actions, step_summary, stop_token, workflow_commands
-from release_check.release.record import MEGABYTE, Memory, ProcessRecord, Record, Shutdown
+from release_check.release.record import (
+    MEGABYTE,
+    Memory,
+    ProcessRecord,
+    Record,
+    Shutdown,
+    ThenRecord,
+    then_passed,
+)
 from release_check.release.report import check_writable, document, early_path, report_path, write
 from release_check.release.tail import Tail, tail_report
 
@@ -29,6 +37,7 @@ __all__ = [
     "Record",
     "Shutdown",
     "Tail",
+    "ThenRecord",
     "check_writable",
     "document",
     "early_path",
@@ -38,6 +47,7 @@ __all__ = [
     "step_summary",
     "stop_token",
     "tail_report",
+    "then_passed",
     "workflow_commands",
     "write",
     "write_junit",

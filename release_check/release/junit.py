@@ -32,9 +32,27 @@ def junit_xml(record: Record, error: ReleaseCheckError | None) -> bytes:
         suite.append(_testcase(stage, tail))
     root = ET.Element("testsuites", {"name": SUITE})
     root.append(suite)
+    if record.then is not None and record.then.junit is not None:
+        root.extend(suites_of(record.then.junit))
     ET.indent(root)
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return document + b"\n"
+
+
+def suites_of(text: str) -> list[ET.Element]:
+    """The ``<testsuite>`` elements of a JUnit document, to merge; ValueError if it is not one.
+
+    A document's root is ``<testsuites>`` (pytest, Playwright, Hurl) or one ``<testsuite>``.
+    """
+    try:
+        root = ET.fromstring(text)  # noqa: S314  (the user's own test runner wrote it)
+    except ET.ParseError as error:
+        raise ValueError(f"not XML ({error})") from None
+    if root.tag == "testsuite":
+        return [root]
+    if root.tag == "testsuites":
+        return [child for child in root if child.tag == "testsuite"]
+    raise ValueError(f"its root is <{root.tag}>, not <testsuites> or <testsuite>")
 
 
 def _suite_attributes(found: Sequence[Stage], record: Record) -> dict[str, str]:

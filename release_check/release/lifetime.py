@@ -22,8 +22,10 @@ from release_check.console import Console
 from release_check.release import diagnose
 from release_check.release.app import RUN_ID_VARIABLE, App, spawn
 from release_check.release.companions import Companions
+from release_check.release.family import Family
 from release_check.release.linux import become_subreaper
 from release_check.release.ports import Target
+from release_check.release.readyline import ReadyLine
 from release_check.release.reaper import Reaper
 from release_check.release.record import Record
 from release_check.release.tree import Descendants, TreeWatcher, stop_tree
@@ -47,6 +49,13 @@ class Run:
         self.target = target
         self.workers = Workers()
         self.companions = Companions(config.companions(), config.process_type)
+        # With a command to run after the checks, web's tree is told from that command's.
+        self._family = self.companions.family or (
+            Family(config.process_type) if config.then else None)
+        self._env: dict[str, str] = {}
+        spec = config.web_ready()
+        self.ready_line = ReadyLine(spec) if spec is not None else None
+        self._then: App | None = None
         self._marker = run_id()
         self._watchdog: Watchdog | None = None
         self._warmup: HttpWarmup | None = None
@@ -72,11 +81,13 @@ class Run:
         self._adopted = become_subreaper()
         self._warmup = HttpWarmup()
         env = {**environ, "PORT": str(self.target.port), RUN_ID_VARIABLE: self._marker}
+        self._env = env
         self._spawning = True
         started = time.monotonic()
         self._process = spawn(command, env)
         self._app = App.attach(self.config.process_type, self._process, started, self._adopted,
-                               self.console, family=self.companions.family)
+                               self.console, family=self._family,
+                               on_text=self.ready_line.on_line if self.ready_line else None)
         self.companions.start(others or {}, env, self.console, self.target, self._app)
         reaper = Reaper(self._roots())
         reaper.start()
@@ -84,6 +95,26 @@ class Run:
         watcher = TreeWatcher(self._app, self.target)
         watcher.start()
         self._watcher = watcher
+
+    @uninterruptible
+    def start_then(self, label: str, command: str, extra: Mapping[str, str]) -> App:
+        """Spawn the command run once the checks passed: one more root of the one teardown.
+
+        It gets the app's environment (PORT and the run's marker included, so the watchdog
+        stops it too) plus ``extra``; its output is relayed under ``label``.
+        """
+        if self._reaper is None:
+            raise RuntimeError("the run has not started its app")
+        started = time.monotonic()
+        process = self._reaper.spawn(lambda: spawn(command, {**self._env, **extra}))
+        self._then = App.attach(label, process, started, self._adopted, self.console,
+                                family=self._family)
+        return self._then
+
+    @property
+    def then(self) -> App | None:
+        """The command run after the checks, once started."""
+        return self._then
 
     @property
     def spawned(self) -> bool:
@@ -139,6 +170,9 @@ class Run:
 
     def _release(self, *, quiet: bool) -> None:
         """Drain the output and end the reaper; close what threads use only once all ended."""
+        if self._then is not None:
+            self._then.pump.finish(_PUMP_DRAIN)
+            self._then.wakeup.close()
         if self._app is not None:
             self._app.pump.finish(_PUMP_DRAIN)
             self.record.tail = self._app.pump.tail()
@@ -150,9 +184,10 @@ class Run:
             self._warmup.close(in_use=not quiet)
 
     def _roots(self) -> list[subprocess.Popen[bytes]]:
-        """Every root spawned: web's, then each companion's."""
+        """Every root spawned: web's, then each companion's, then the command run after."""
         web = [self._process] if self._process is not None else []
-        return web + self.companions.roots()
+        then = [self._then.process] if self._then is not None else []
+        return web + self.companions.roots() + then
 
     def aftermath(self) -> str:
         """What the teardown verified, for the message of an interrupted run."""

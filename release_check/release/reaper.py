@@ -13,7 +13,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _BUSY = 0.001  # another thread is inside Popen.poll for the root: it is about to reap it
 _HAS_WAITID = hasattr(os, "waitid")
@@ -59,7 +59,19 @@ class Reaper:
 
     def __init__(self, roots: Sequence[subprocess.Popen[bytes]]) -> None:
         self._roots = list(roots)
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="reaper", daemon=True)
+
+    def spawn(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        """Start one more root while the reaper runs; its exit status stays its Popen's.
+
+        The reaper holds off meanwhile: a root that exits before it is known would otherwise
+        be reaped as an orphan, and its Popen would read exit status 0 whatever it was.
+        """
+        with self._lock:
+            root = start()
+            self._roots.append(root)
+            return root
 
     def start(self) -> None:
         """Begin reaping."""
@@ -70,7 +82,8 @@ class Reaper:
             while True:
                 pid = _next_exit(block=True)
                 if pid is not None:
-                    _collect(pid, self._roots)
+                    with self._lock:
+                        _collect(pid, self._roots)
 
     def join(self, timeout: float) -> bool:
         """Wait for the thread, which ends once no child is left; False if it is still waiting."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from release_check.release.tail import Tail
+from release_check.text import printable
 
 if TYPE_CHECKING:
     from release_check.checking import CheckResult, Outcome
@@ -66,6 +67,34 @@ class ProcessRecord:
 
 
 @dataclass
+class ThenRecord:
+    """The command run once the checks passed (``--then`` / ``--``), as far as it got.
+
+    ``junit`` is the text of the JUnit file it wrote during the run, if any, to merge.
+    """
+
+    command: str
+    timeout: float
+    started: bool = False
+    seconds: float | None = None
+    exit_code: int | None = None
+    timed_out: bool = False
+    tail: Tail = field(default_factory=Tail)
+    junit_path: str | None = None
+    junit: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Whether it ran to the end and exited 0."""
+        return self.exit_code == 0 and not self.timed_out
+
+
+def then_passed(then: ThenRecord) -> str:
+    """How the command run after the checks passed, for the verdict line."""
+    return f"`{printable(then.command, 120)}` exited 0 in {then.seconds or 0:.2f}s"
+
+
+@dataclass
 class Record:
     """Observations of one run; fields stay None for phases the run never reached."""
 
@@ -81,6 +110,7 @@ class Record:
     warnings: list[str] = field(default_factory=list)
     tail: Tail = field(default_factory=Tail)
     processes: list[ProcessRecord] = field(default_factory=list)  # web first; empty: none booted
+    then: ThenRecord | None = None  # None: no command to run after the checks
 
     @property
     def attempts(self) -> int:
@@ -88,7 +118,9 @@ class Record:
         return sum(result.polled.attempts for result in self.checks)
 
     def tail_of(self, process: str | None) -> Tail:
-        """The last lines of ``process``; web's (``tail``) for None."""
+        """The last lines of ``process``; web's (``tail``) for None; ``then``: the command's."""
+        if process == "then" and self.then is not None:
+            return self.then.tail
         found = [p.tail for p in self.processes[1:] if p.name == process]
         return found[0] if found else self.tail
 

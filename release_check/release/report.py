@@ -20,7 +20,7 @@ from release_check.errors import (
     UsageError,
 )
 from release_check.outfile import unwritable, write_atomically
-from release_check.release.record import ProcessRecord, Record
+from release_check.release.record import ProcessRecord, Record, ThenRecord
 from release_check.release.tail import ErrorLine
 
 BODY_PREFIX = 200
@@ -121,6 +121,23 @@ def _process(process: ProcessRecord, record: Record, error: ReleaseCheckError | 
     }
 
 
+def _then(then: ThenRecord | None) -> dict[str, Any] | None:
+    """The command run once the checks passed; None when there was none."""
+    if then is None:
+        return None
+    return {
+        "command": then.command,
+        "started": then.started,
+        "passed": then.passed if then.started else None,
+        "exit_code": then.exit_code,
+        "timed_out": then.timed_out,
+        "seconds": then.seconds,
+        "timeout_s": then.timeout,
+        "junit": then.junit_path,
+        "tail": list(then.tail.lines),
+    }
+
+
 def _processes(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
     return {process.name: _process(process, record, error) for process in record.processes}
 
@@ -146,6 +163,7 @@ def document(record: Record, error: ReleaseCheckError | None) -> dict[str, Any]:
         "tail": list(record.tail.lines),
         "error_line": _error_line(record.tail.earlier_error),
         "processes": _processes(record, error),
+        "then": _then(record.then),
     }
 
 

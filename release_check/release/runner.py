@@ -54,7 +54,8 @@ from release_check.release.ports import (
     local_target,
     probes,
 )
-from release_check.release.record import ProcessRecord, Record
+from release_check.release.record import ProcessRecord, Record, ThenRecord
+from release_check.release.then import run_then
 from release_check.signals import SignalGuard
 
 
@@ -101,6 +102,8 @@ def run(
                           [command, *others.values()])
     target = target_for(config)
     record.port = target.port
+    if config.then is not None:
+        record.then = ThenRecord(config.then, config.then_timeout)
     console.detail(f"booting {source} with PORT={target.port}")
     current = Run(config, console, record, target)
     try:
@@ -109,12 +112,14 @@ def run(
             guard.raise_deferred()
             current.target = _boot(current)
             _probe(current)
+            _ready_line(current)
             ensure_alone(current.app, current.target, "right after passing the check",
                          record.listeners)
             console.detail(f"passed; the app must now stay up {config.uptime:g}s")
             stay_up(current.app, config.uptime)
             record.uptime_s = config.uptime
             current.companions.wait_ready(lambda phase: ensure_alive(current.app, phase))
+            run_then(current)
     finally:
         current.close()
         _records(current)
@@ -134,11 +139,14 @@ def _companion_commands(config: Config) -> tuple[dict[str, str], list[str]]:
 def _records(current: Run) -> None:
     """Each process type's record, web first, once every tree is down."""
     record, config = current.record, current.config
+    if record.then is not None and current.then is not None:
+        record.then.tail = current.then.pump.tail()  # complete now, however the run ended
     if not current.spawned:
         return
     app = current.app
+    line = current.ready_line.line if current.ready_line else None
     web = ProcessRecord(app.label, record.healthy_s, "check" if record.healthy_s else None,
-                        None, app.exit_code(), record.peak, config.max_memory_mb,
+                        line, app.exit_code(), record.peak, config.max_memory_mb,
                         record.shutdown, tail=record.tail)
     record.processes = [web, *current.companions.records()]
     together = budgets.together_over(record.processes)
@@ -192,7 +200,8 @@ def _probe(current: Run) -> None:
                 expected, router=config.router_headers, host=config.host_header,
                 common=config.headers,
             )
-            return fetch(http, url, timeout, expected.method, headers, workers=current.workers)
+            return fetch(http, url, timeout, expected.method, headers, workers=current.workers,
+                         content=expected.request_body)
 
         return attempt
 
@@ -204,6 +213,15 @@ def _probe(current: Run) -> None:
         ensure_alive(app, phase, watcher)
         raise NotHealthy("; ".join(_failure(result, app) for result in failed))
     record.healthy_s = app.elapsed()
+
+
+def _ready_line(current: Run) -> None:
+    """Wait for web's ready line, if it has one; healthy once both it and the checks passed."""
+    ready = current.ready_line
+    if ready is None:
+        return
+    seen = ready.wait(current.app, current.config, current.watcher)
+    current.record.healthy_s = max(current.record.healthy_s or 0.0, seen)
 
 
 def _failure(result: CheckResult, app: App) -> str:

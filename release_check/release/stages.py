@@ -7,12 +7,13 @@ reached is skipped; the stage that was running when a signal came is an error, n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from release_check.checking import CheckResult, explain
 from release_check.errors import (
     AppExited,
+    CommandFailed,
     Interrupted,
     LoopbackOnly,
     OverMemory,
@@ -20,11 +21,13 @@ from release_check.errors import (
     ReleaseCheckError,
     UsageError,
 )
-from release_check.release.record import ProcessRecord, Record
+from release_check.release.record import ProcessRecord, Record, ThenRecord
 from release_check.text import counted
 
 StageStatus = Literal["passed", "failed", "error", "skipped"]
 _NOT_REACHED = "not reached"
+THEN_STAGE = "then"
+THEN_PROCESS = "then"  # whose last lines a failed stage shows (Record.tail_of)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,9 @@ def stages(record: Record, error: ReleaseCheckError | None) -> list[Stage]:
     status: StageStatus = "error" if isinstance(error, Interrupted) else "failed"
     found = [_boot(record), *_checks(record), _uptime(record), _memory(record), _shutdown(record)]
     settled = [_settle(stage, failing, status, reason) for stage in found]
-    return settled[:-2] + _processes(record, error, status, reason) + settled[-2:]
+    then = [] if record.then is None else [
+        _whose(_settle(then_stage(record.then), failing, status, reason), error)]
+    return settled[:-2] + _processes(record, error, status, reason) + then + settled[-2:]
 
 
 def _failing_stage(record: Record, error: ReleaseCheckError | None) -> str | None:
@@ -57,6 +62,8 @@ def _failing_stage(record: Record, error: ReleaseCheckError | None) -> str | Non
         return None
     if isinstance(error, OverMemory):
         return "memory"
+    if record.then is not None and record.then.started:
+        return THEN_STAGE
     if record.healthy_s is not None:
         return "uptime" if isinstance(error, AppExited | Interrupted) else "shutdown"
     if record.listeners and not isinstance(error, LoopbackOnly):
@@ -70,7 +77,7 @@ def _settle(stage: Stage, failing: str | None, status: StageStatus, reason: str)
         return stage
     if failing == "health check" and stage.status == "passed":
         return stage
-    return Stage(stage.name, status, stage.seconds, reason, stage.output)
+    return replace(stage, status=status, message=reason)
 
 
 def _boot(record: Record) -> Stage:
@@ -142,6 +149,24 @@ def _process(process: ProcessRecord, error: ReleaseCheckError | None, status: St
     if isinstance(error, Interrupted):
         return Stage(name, status, None, reason, process=process.name)
     return Stage(name, "skipped", None, _NOT_REACHED, process=process.name)
+
+
+def _whose(stage: Stage, error: ReleaseCheckError | None) -> Stage:
+    """The command's stage shows its lines, or the app's when the app failed meanwhile."""
+    if stage.status != "passed" and not isinstance(error, CommandFailed):
+        return replace(stage, process=None)
+    return stage
+
+
+def then_stage(then: ThenRecord) -> Stage:
+    """The command run once the checks passed: passed when it exited 0, else as the run ended."""
+    name = f"{THEN_STAGE}: {then.command}"
+    if not then.started:
+        return Stage(name, "skipped", None, _NOT_REACHED, process=THEN_PROCESS)
+    # A command that did not pass is what the run failed on: _settle marks it with the reason.
+    status: StageStatus = "passed" if then.passed else "skipped"
+    return Stage(name, status, then.seconds, output="\n".join(then.tail.lines),
+                 process=THEN_PROCESS)
 
 
 def _between(start: float | None, end: float | None) -> float | None:

@@ -4,6 +4,7 @@ Run from the repository root, with the virtualenv that has release-check install
 
     python tests/perf/bench.py            # full run, about 6 to 8 minutes; writes the doc
     python tests/perf/bench.py --only standalone --runs 10   # the standalone's start-up only
+    python tests/perf/bench.py --only smoke --runs 15   # against start-server-and-test (npm)
 
 It needs bash, nc (netcat-openbsd, for ``-z``), curl and gunicorn; the ``standalone`` scenario
 needs the builds of scripts/build-standalone (one file and ``--onedir``). Both contenders boot the
@@ -51,6 +52,9 @@ DOC = REPO / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 STANDALONE_BEGIN = "<!-- bench:standalone:begin -->"
 STANDALONE_END = "<!-- bench:standalone:end -->"
+SMOKE_BEGIN, SMOKE_END = "<!-- bench:smoke:begin -->", "<!-- bench:smoke:end -->"
+SSAT = "start-server-and-test"  # npm's "boot the app, then run my tests"
+SSAT_VAR = "BENCH_SSAT"  # its path, when it is not on PATH (a local npm install)
 
 RC, SH, PROBED = "release-check", "shell loop", "release-check (probed)"
 RC_DEFAULTS = "release-check (default uptime window)"
@@ -88,9 +92,16 @@ def gunicorn_path() -> str | None:
 def missing_tools(chosen: set[str]) -> list[str]:
     """What the chosen scenarios need and cannot find, each with how to get it."""
     missing = missing_standalone() if "standalone" in chosen else []
+    if "smoke" in chosen and ssat_path() is None:
+        missing.append(f"{SSAT} (npm install {SSAT}, then put it on PATH or set {SSAT_VAR})")
     if chosen & set(MAIN_SCENARIOS):
         missing += missing_for_main()
     return missing
+
+
+def ssat_path() -> str | None:
+    """start-server-and-test: $BENCH_SSAT, else on PATH."""
+    return os.environ.get(SSAT_VAR) or shutil.which(SSAT)
 
 
 def missing_standalone() -> list[str]:
@@ -250,7 +261,9 @@ class Bench:
         env |= {f"BENCH_{name.upper()}_STAMP": str(work / name) for name in STAMPS}
         env |= {TAG_VAR: self.tag, "BENCH_PROBE_OUT": str(work / "probe.json"),
                 "BENCH_READY_DIR": str(work / "ready"), "BENCH_WORKERS": str(WORKERS)}
-        if contender != SH:
+        if contender == SSAT:
+            env["PORT"] = str(port)  # the app reads it, as under any Procfile runner
+        elif contender != SH:
             env |= {
                 "RELEASE_CHECK_WEB_COMMAND": scenario.command,
                 "RELEASE_CHECK_PORT": str(port),
@@ -316,6 +329,9 @@ def contender_argv(contender: str, port: int, scenario: Scenario) -> list[str]:
     """The command line of a contender; release-check gets the app command from RELEASE_CHECK_*."""
     if contender == SH:
         return ["bash", str(BASELINE), str(port), scenario.command]
+    if contender == SSAT:
+        return [ssat_path() or SSAT, scenario.command,
+                f"http-get://127.0.0.1:{port}/health_check", "true"]
     if contender in BUILDS:
         return [str(BUILDS[contender][0]), *scenario.args]
     if contender == INSTALLED:
@@ -624,6 +640,51 @@ def peak_rss(run: Run) -> float | None:
     return run.peak_rss_mb() or None
 
 
+# --- a smoke command after the check, against start-server-and-test -----------------------
+
+
+def measure_smoke(bench: Bench, count: int) -> Metric:
+    """7. A passing check that then runs ``true``, launch -> exit, beside start-server-and-test."""
+    scenario = Scenario(app_command("serve", 0), args=("-q", "--", "true"))
+    alternate(bench, [RC, SSAT], repeat(scenario), 1, "smoke warm-up")
+    runs = alternate(bench, [RC, SSAT], repeat(scenario), count, "smoke")
+    ours = values(runs[RC], between("launched", "exited"))
+    theirs = values(runs[SSAT], between("launched", "exited"))
+    less = bool(ours and theirs) and statistics.median(ours) < statistics.median(theirs)
+    return Metric(
+        "7. passing check, then `true`: launch -> exit", ours, theirs, "ms",
+        note=f"app ready at once; {SSAT} {ssat_version()} with its defaults (wait-on polling"
+             f" http-get://.../health_check), `true` as its test command; release-check adds"
+             f" {'less' if less else '**more**'}; n={count} each;"
+             f" {SSAT} {left_running(runs[SSAT])}; release-check {left_running(runs[RC])}"
+             f"{failures(runs)}")
+
+
+def ssat_version() -> str:
+    """start-server-and-test's version, from the package.json beside its command."""
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        script = Path(os.path.realpath(ssat_path() or ""))
+        for folder in script.parents:
+            if (folder / "package.json").exists():
+                version: str = json.loads((folder / "package.json").read_text())["version"]
+                return version
+    return "?"
+
+
+SMOKE_HEAD = (
+    f"| metric | release-check | {SSAT} | {SSAT} / release-check | target | met | notes |\n"
+    "|---|---|---|---|---|---|---|"
+)
+
+
+def smoke_section(metric: Metric, facts: list[str], args: argparse.Namespace) -> str:
+    """The generated smoke part of docs/performance.md."""
+    return "\n".join([
+        f"Generated by `python tests/perf/bench.py --only smoke` (runs={args.runs}).", "",
+        *facts, "", SMOKE_HEAD, row(metric), "",
+    ])
+
+
 # --- the standalone's start-up -----------------------------------------------------------
 
 
@@ -826,7 +887,7 @@ def write_doc(path: Path, generated: str, markers: tuple[str, str] = (BEGIN, END
 # --- entry point -------------------------------------------------------------------------
 
 MAIN_SCENARIOS = ("detection", "crash", "overhead", "idle", "teardown")  # the main table's
-SCENARIOS = (*MAIN_SCENARIOS, "standalone")  # its own table, between its own markers
+SCENARIOS = (*MAIN_SCENARIOS, "standalone", "smoke")  # own tables, between own markers
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -875,12 +936,15 @@ def measure_chosen(bench: Bench, args: argparse.Namespace, chosen: set[str], cod
     load_before = os.getloadavg()
     results = measure(bench, args, chosen) if chosen & set(MAIN_SCENARIOS) else None
     startup = measure_startup(bench, args.runs) if "standalone" in chosen else None
+    smoke = measure_smoke(bench, args.runs) if "smoke" in chosen else None
     facts = machine(load_before, code)
     blocks: Blocks = []
     if results is not None:
         blocks.append((section(results, facts, args), (BEGIN, END)))
     if startup is not None:
         blocks.append((startup_section(startup, facts, args), (STANDALONE_BEGIN, STANDALONE_END)))
+    if smoke is not None:
+        blocks.append((smoke_section(smoke, facts, args), (SMOKE_BEGIN, SMOKE_END)))
     return blocks
 
 

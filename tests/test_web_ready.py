@@ -1,0 +1,51 @@
+"""Web's ready line (RELEASE_CHECK_READY): a line its output must show besides the checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunCheck, app_command, fixture_env
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_check_waits_for_a_ready_line_printed_after_the_health_check_passed(
+    release_check: RunCheck, tmp_path: Path
+) -> None:
+    """A ready line printed well after the health check passes is waited for, then passes."""
+    env = fixture_env(ready="cache warm(ed)?$")
+    env["RELEASE_CHECK_WEB_COMMAND"] = f"(sleep 1.5; echo cache warmed) & exec {app_command()}"
+    result = release_check("--report", "r.json", env=env)
+    assert result.code == 0, result.out
+    web = json.loads((tmp_path / "r.json").read_text())["processes"]["web"]
+    assert web["ready_line"] == "cache warmed"
+    assert web["ready_s"] >= 1.5
+
+
+def test_a_ready_line_never_printed_fails_at_the_timeout_naming_the_regex(
+    release_check: RunCheck,
+) -> None:
+    """Healthy over HTTP but without its ready line, web fails once the run's timeout is over."""
+    result = release_check(env=fixture_env(ready="migrations done", timeout="2"))
+    assert result.code == 1, result.out
+    assert ("web passed its checks but printed no line matching /migrations done/ within"
+            in result.verdict)
+    assert "(RELEASE_CHECK_READY)" in result.verdict
+
+
+def test_a_ready_line_already_printed_passes_at_once(release_check: RunCheck) -> None:
+    """A ready line printed before the checks passed costs no wait."""
+    result = release_check(env=fixture_env(ready="^listening on "))
+    assert result.code == 0, result.out
+
+
+def test_a_ready_regex_matching_any_line_is_a_configuration_error(
+    release_check: RunCheck,
+) -> None:
+    """A regex that matches the empty string is refused (exit 2), as companions' are."""
+    result = release_check(env=fixture_env(ready=".*"))
+    assert result.code == 2
+    assert "RELEASE_CHECK_READY: '.*' can match an empty string" in result.err.replace('"', "'")
