@@ -36,6 +36,7 @@ from release_check.errors import (
     SettingError,
     UsageError,
 )
+from release_check.outfile import append, why
 from release_check.release import (
     Record,
     check_writable,
@@ -324,7 +325,6 @@ def _github(record: Record, error: ReleaseCheckError | None, env: Mapping[str, s
     if not summary_file:
         return
     try:
-        with Path(summary_file).open("a", encoding="utf-8") as stream:
-            stream.write(step_summary(record, error))
+        append(Path(summary_file), step_summary(record, error))
     except OSError as unwritable:
-        console.warn(f"GITHUB_STEP_SUMMARY: cannot write {summary_file}: {unwritable.strerror}")
+        console.warn(f"GITHUB_STEP_SUMMARY: cannot write {summary_file}: {why(unwritable)}")
