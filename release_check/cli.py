@@ -34,6 +34,7 @@ from release_check.errors import (
     ProcessFailed,
     ReleaseCheckError,
     SettingError,
+    Unexpected,
     UsageError,
 )
 from release_check.outfile import append, why
@@ -216,6 +217,9 @@ def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: 
              known: _Known) -> ReleaseCheckError | None:
     """Run, and turn the outcome into output: the one place errors become messages.
 
+    An exception nothing else handled becomes Unexpected here, so that it too ends in a
+    verdict, the reports and a closed GitHub fence rather than a traceback.
+
     The signal guard covers the whole run, so a signal even before the app is spawned ends in
     a one-line verdict and exit 1, not a KeyboardInterrupt traceback.
     """
@@ -229,11 +233,16 @@ def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: 
         _report_failure(error, record, console)
         return error
     except ReleaseCheckError as error:
-        named = _named(error, known.config or Config())
-        for line in named.lines():
-            print(f"release-check: error: {line}", file=sys.stderr)
-        return named
+        return _printed(_named(error, known.config or Config()))
+    except Exception as error:  # the last resort: reports written, fence closed
+        return _printed(Unexpected(error))
     return None
+
+
+def _printed(error: ReleaseCheckError) -> ReleaseCheckError:
+    for line in error.lines():
+        print(f"release-check: error: {line}", file=sys.stderr)
+    return error
 
 
 def _named(error: ReleaseCheckError, config: Config) -> ReleaseCheckError:

@@ -8,6 +8,8 @@ The hierarchy, in the manner of httpx's documented exception tree::
     │   ├── SettingError         a value that parsed but failed a later check (a missing
     │   │                        env file, a host that is not local, an unwritable report)
     │   └── ProcfileError        missing Procfile or process type
+    ├── Unexpected               exit 1: an error the runner has no message for (a bug, or
+    │                            the machine refusing a fork); reported like the others
     └── CheckFailed              exit 1: the release must not ship
         ├── PortInUse            something already listens on the port before spawn
         ├── ForeignListener      the port answers, but not from the app's process tree
@@ -29,6 +31,8 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Sequence
+
+from release_check.text import printable
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -79,6 +83,18 @@ class SettingError(UsageError):
 
 class ProcfileError(UsageError):
     """The Procfile is missing or lacks the requested process type."""
+
+
+class Unexpected(ReleaseCheckError):
+    """An exception no other part handled: the run still ends in a verdict, never a traceback.
+
+    Only its type and its text are shown (capped), not the frames that led to it.
+    """
+
+    def __init__(self, cause: Exception) -> None:
+        text = printable(str(cause), 200)
+        super().__init__(f"release-check stopped on an error it did not expect"
+                         f" ({type(cause).__name__}: {text}); the release is not checked")
 
 
 class CheckFailed(ReleaseCheckError):
