@@ -34,13 +34,18 @@ def unwritable(path: Path) -> str | None:
             return None
         folder = target.parent
         if not folder.is_dir():
-            return f"no such directory: {folder}"
+            return f"no such directory: {_as_given(path, folder)}"
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
     except OSError as error:
         return why(error)
     os.close(fd)
     Path(temporary).unlink()
     return None
+
+
+def _as_given(path: Path, folder: Path) -> Path:
+    """The folder as the user wrote it, unless a symlink led elsewhere."""
+    return path.parent if path.parent.resolve() == folder else folder
 
 
 def why(error: OSError) -> str:
