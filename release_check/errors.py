@@ -21,6 +21,7 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── NotHealthy           the deadline passed; carries the last outcome
         ├── OverMemory           the app tree's peak memory exceeded the limit
         ├── ProcessFailed        a process beside web crashed, never got ready, or overran
+        ├── HelperDied           a thread of the runner's (output pump, tree watcher) died
         └── Interrupted          the runner got a signal that would end it (SIGTERM, SIGINT, ...)
 
 ``release_check.cli.main`` is the only place these become messages and exit codes.
@@ -153,6 +154,15 @@ class CrashLooping(CheckFailed):
 
 class NotHealthy(CheckFailed):
     """The deadline passed without a passing response."""
+
+
+class HelperDied(CheckFailed):
+    """A helper thread of the runner stopped on an error: what it watched went unwatched."""
+
+    def __init__(self, duty: str, cause: Exception) -> None:
+        text = printable(str(cause), 200)
+        super().__init__(f"release-check's {duty} stopped on an error"
+                         f" ({type(cause).__name__}: {text}); the run cannot be judged without it")
 
 
 class Interrupted(CheckFailed):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from release_check.checking import HttpWarmup, Workers
@@ -78,12 +78,32 @@ class Run:
         self._app = App.attach(self.config.process_type, self._process, started, self._adopted,
                                self.console, family=self.companions.family)
         self.companions.start(others or {}, env, self.console, self.target, self._app)
+        self._app.check_beside = self._guarding(self._app.check_beside)
         reaper = Reaper(self._roots())
         reaper.start()
         self._reaper = reaper
         watcher = TreeWatcher(self._app, self.target)
         watcher.start()
         self._watcher = watcher
+
+    def _guarding(self, beside: Callable[[], None]) -> Callable[[], None]:
+        """Web's waits, which check the processes beside it, check the helper threads too."""
+
+        def check() -> None:
+            self.check_helpers()
+            beside()
+
+        return check
+
+    def check_helpers(self) -> None:
+        """Raise HelperDied if a pump or a tree watcher of the run stopped on an error."""
+        members = self.companions.members
+        apps = [self._app, *(c.app for c in members)]
+        watchers = [self._watcher, *(c.watcher for c in members)]
+        guards = ([a.pump.guard for a in apps if a is not None]
+                  + [w.guard for w in watchers if w is not None])
+        for guard in guards:
+            guard.check()
 
     @property
     def spawned(self) -> bool:

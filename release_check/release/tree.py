@@ -26,6 +26,7 @@ from typing import Protocol
 import psutil
 
 from release_check.release.app import App, kill_group
+from release_check.release.guarded import Guarded
 from release_check.release.ports import Listener, Target, listeners_of, serving
 from release_check.release.reaper import reap_exited
 from release_check.release.record import Memory, Shutdown
@@ -233,7 +234,8 @@ class TreeWatcher:
         self._app = app
         self._target = target
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tree-watcher", daemon=True)
+        self.guard = Guarded("tree-watcher", f"tree watcher of {app.label} (crash loops,"
+                             " memory, the wrong port)", self._run)
         self.peak: Memory | None = None
         self.listeners: list[Listener] = []
         self._elsewhere_since: float | None = None
@@ -242,7 +244,7 @@ class TreeWatcher:
 
     def start(self) -> None:
         """Begin sampling."""
-        self._thread.start()
+        self.guard.start()
 
     def _run(self) -> None:
         walk_at = time.monotonic() + WALK_INTERVAL
@@ -286,6 +288,6 @@ class TreeWatcher:
     def stop(self) -> None:
         """Stop sampling, after one last memory sample so a late peak is not missed."""
         self._stop.set()
-        self._thread.join()
-        if self._app.exit_code() is None:
-            self._sample_memory()
+        self.guard.join()
+        if self._app.exit_code() is None and self.guard.error is None:
+            self.guard.call(self._sample_memory)
