@@ -199,24 +199,53 @@ def _describe(proc: psutil.Process) -> str:
 WALK_INTERVAL = 1.0
 
 
-def _pss(procs: list[psutil.Process]) -> int:
-    return sum(int(getattr(p.memory_full_info(), "pss")) for p in procs)  # noqa: B009
+def _pss(procs: list[psutil.Process]) -> tuple[int, int]:
+    """The PSS of each process still there, and how many; a process gone mid-sample is skipped.
+
+    Any other error (PSS unreadable: macOS, another user's process) is the caller's.
+    """
+    total = counted = 0
+    for proc in procs:
+        try:
+            total += int(getattr(proc.memory_full_info(), "pss"))  # noqa: B009
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue  # a worker that exited while the tree was sampled: it uses nothing now
+        counted += 1
+    return total, counted
 
 
-def _rss(procs: list[psutil.Process]) -> int:
-    total = 0
+def _rss(procs: list[psutil.Process]) -> tuple[int, int]:
+    total = counted = 0
     for proc in procs:
         with contextlib.suppress(psutil.Error):
             total += int(proc.memory_info().rss)
-    return total
+            counted += 1
+    return total, counted
 
 
 def measure(procs: list[psutil.Process]) -> Memory:
-    """Sum the tree's PSS; fall back to RSS where PSS is unreadable (macOS, other users)."""
+    """Sum the tree's PSS; RSS for the whole sample where PSS is unreadable (macOS, other users).
+
+    A process that exits during the sample is left out of it, not a reason to switch kinds:
+    one sample is all PSS or all RSS.
+    """
     try:
-        return Memory(_pss(procs), "pss", len(procs))
+        total, counted = _pss(procs)
     except (psutil.Error, AttributeError):
-        return Memory(_rss(procs), "rss", len(procs))
+        total, counted = _rss(procs)
+        return Memory(total, "rss", counted)
+    return Memory(total, "pss", counted)
+
+
+def replaces(peak: Memory | None, sample: Memory) -> bool:
+    """Whether ``sample`` is the new peak: like compared with like, PSS preferred to RSS.
+
+    RSS counts forked workers' shared pages once per worker, so an RSS sample is always the
+    larger: it never replaces a PSS peak, and a PSS sample replaces an RSS one.
+    """
+    if peak is None or peak.kind != sample.kind:
+        return peak is None or sample.kind == "pss"
+    return sample.bytes > peak.bytes
 
 
 def tree_of(app: App) -> list[psutil.Process]:
@@ -276,7 +305,7 @@ class TreeWatcher:
         procs = tree_of(self._app)
         if procs:
             memory = measure(procs)
-            if self.peak is None or memory.bytes > self.peak.bytes:
+            if replaces(self.peak, memory):
                 self.peak = memory
         return procs
 
