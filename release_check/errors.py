@@ -89,13 +89,13 @@ class ProcfileError(UsageError):
 class Unexpected(ReleaseCheckError):
     """An exception no other part handled: the run still ends in a verdict, never a traceback.
 
-    Only its type and its text are shown (capped), not the frames that led to it.
+    Only its type is shown (an OSError's reason too), not its text, which may quote a secret,
+    nor the frames that led to it.
     """
 
     def __init__(self, cause: Exception) -> None:
-        text = printable(str(cause), 200)
         super().__init__(f"release-check stopped on an error it did not expect"
-                         f" ({type(cause).__name__}: {text}); the release is not checked")
+                         f" ({described(cause)}); nothing was judged")
 
 
 class CheckFailed(ReleaseCheckError):
@@ -160,9 +160,8 @@ class HelperDied(CheckFailed):
     """A helper thread of the runner stopped on an error: what it watched went unwatched."""
 
     def __init__(self, duty: str, cause: Exception) -> None:
-        text = printable(str(cause), 200)
         super().__init__(f"release-check's {duty} stopped on an error"
-                         f" ({type(cause).__name__}: {text}); the run cannot be judged without it")
+                         f" ({described(cause)}); the run cannot be judged without it")
 
 
 class Interrupted(CheckFailed):
@@ -172,6 +171,14 @@ class Interrupted(CheckFailed):
         told = f"; {aftermath}" if aftermath else ""
         super().__init__(f"interrupted by {signal_name(signum)}{told}")
         self.signum = signum
+
+
+def described(cause: Exception) -> str:
+    """``OSError: [Errno 5] Input/output error``: an exception's type, and an OSError's reason."""
+    name = type(cause).__name__
+    if isinstance(cause, OSError) and cause.strerror:
+        return printable(f"{name}: [Errno {cause.errno}] {cause.strerror}", 200)
+    return name
 
 
 def signal_name(signum: int) -> str:

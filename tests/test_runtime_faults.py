@@ -34,7 +34,8 @@ def test_a_spawn_error_still_writes_the_reports_and_closes_the_fence(tag: str,
     assert result.code == 1
     assert "Traceback" not in result.err
     assert result.err.startswith("release-check: error: release-check stopped on an error it"
-                                 " did not expect (OSError: [Errno 5] injected fault)")
+                                 " did not expect (OSError: [Errno 5] injected fault);"
+                                 " nothing was judged")
     lines = result.out.splitlines()
     token = next(line for line in lines if line.startswith("::stop-commands::"))
     assert f"::{token.removeprefix('::stop-commands::')}::" in lines
