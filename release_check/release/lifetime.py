@@ -26,7 +26,7 @@ from release_check.release.linux import become_subreaper
 from release_check.release.ports import Target
 from release_check.release.reaper import Reaper
 from release_check.release.record import Record
-from release_check.release.tree import Descendants, TreeWatcher, stop_tree
+from release_check.release.tree import KILL_WAIT, Descendants, TreeWatcher, stop_tree
 from release_check.release.watchdog import Watchdog, run_id
 from release_check.signals import uninterruptible
 
@@ -34,7 +34,20 @@ if TYPE_CHECKING:
     import httpx
 
 _PUMP_DRAIN = 1.0
+_MARGIN = 10.0
 _THREAD_WAIT = 2.0  # threads end within milliseconds once the app is down; this is a backstop
+
+
+def overdue_after(config: Config) -> float:
+    """Seconds after which a runner not yet done is stuck: every wait of the run, and more.
+
+    The boot and checks, the uptime window, the slowest process beside web, the teardown, and
+    a margin for a loaded machine; a runner past it was stopped (SIGSTOP) by what it checks.
+    """
+    beside = max((spec.timeout or config.timeout) + spec.uptime
+                 for spec in config.companions()) if config.companions() else 0.0
+    return (config.timeout + config.uptime + beside + config.shutdown_grace + KILL_WAIT
+            + _MARGIN)
 
 
 class Run:
@@ -68,7 +81,8 @@ class Run:
         Uninterruptible, so that ``close`` never finds half a thing (a Popen lost inside its
         constructor, a thread not yet started); the caller raises a signal that came meanwhile.
         """
-        self._watchdog = Watchdog.start(self._marker, self.config.shutdown_grace)
+        watchdog = self._watchdog = Watchdog.start(self._marker, self.config.shutdown_grace,
+                                                   overdue_after(self.config))
         self._adopted = become_subreaper()
         self._warmup = HttpWarmup()
         env = {**environ, "PORT": str(self.target.port), RUN_ID_VARIABLE: self._marker}
@@ -79,10 +93,12 @@ class Run:
                                self.console, family=self.companions.family)
         self.companions.start(others or {}, env, self.console, self.target, self._app)
         self._app.check_beside = self._guarding(self._app.check_beside)
+        for root in self._roots():
+            watchdog.session(root.pid)
         reaper = Reaper(self._roots())
         reaper.start()
         self._reaper = reaper
-        watcher = TreeWatcher(self._app, self.target)
+        watcher = TreeWatcher(self._app, self.target, on_seen=watchdog.saw)
         watcher.start()
         self._watcher = watcher
 

@@ -259,9 +259,11 @@ def tree_of(app: App) -> list[psutil.Process]:
 class TreeWatcher:
     """Samples the tree until stopped; readers get the latest facts without walking it."""
 
-    def __init__(self, app: App, target: Target) -> None:
+    def __init__(self, app: App, target: Target,
+                 on_seen: Callable[[list[psutil.Process]], None] | None = None) -> None:
         self._app = app
         self._target = target
+        self._on_seen = on_seen  # told the processes of each walk (the watchdog)
         self._stop = threading.Event()
         self.guard = Guarded("tree-watcher", f"tree watcher of {app.label} (crash loops,"
                              " memory, the wrong port)", self._run)
@@ -293,6 +295,8 @@ class TreeWatcher:
         procs = self._sample_memory()
         if not procs:
             return
+        if self._on_seen is not None:
+            self._on_seen(procs)
         listeners = listeners_of(procs)
         elsewhere = bool(listeners) and not serving(listeners, self._target)
         if elsewhere and self._elsewhere_since is None:
