@@ -274,7 +274,11 @@ def entry() -> NoReturn:
     interpreter's own shutdown (module teardown, garbage collection), 25-40 ms that every
     release would otherwise wait for (docs/performance.md).
     """
-    code = main()
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """Flush the output and exit with ``code`` at once (see ``entry``)."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()

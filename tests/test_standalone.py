@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.conftest import (
@@ -25,8 +26,10 @@ from tests.conftest import (
     RC_COMMAND,
     REPO,
     TAG_VAR,
+    alive,
     app_command,
     clean_env,
+    pids_in,
 )
 
 pytestmark = pytest.mark.standalone
@@ -189,3 +192,55 @@ def test_ci_builds_and_tests_the_standalone() -> None:
     ci = (REPO / ".ci" / "run").read_text()
     assert "scripts/build-standalone" in ci
     assert f"{COMMAND_VAR}=dist/release-check pytest -n 2 -m standalone" in ci
+
+
+def _started(pid: int) -> str:
+    """When ``pid`` started, as the standalone records it (clock ticks since boot)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
+
+
+def _stale_folders(tmp: Path) -> dict[str, Path]:
+    """Unpacked folders as earlier runs left them: owners gone, owner alive, no owner record."""
+    gone = subprocess.Popen(["sleep", "60"])
+    start = _started(gone.pid)
+    gone.kill()
+    gone.wait()
+    me = f"{os.getpid()} {_started(os.getpid())}"
+    owners = {"dead": f"{gone.pid} {start} {gone.pid} {start}\n", "alive": f"{me} {me}\n",
+              "foreign": None}
+    folders = {}
+    for name, owner in owners.items():
+        folder = folders[name] = tmp / f"_MEI{name}"
+        folder.mkdir()
+        if owner is not None:
+            (folder / ".release-check-owner").write_text(owner)
+    return folders
+
+
+@built
+def test_sigkill_of_the_bootloader_stops_the_run_and_its_unpacked_files(tag: str,
+                                                                       tmp_path: Path) -> None:
+    """A kill -9 of the visible pid: the app and inner runner stop; dead runs' folders go."""
+    pid_dir, unpacked = tmp_path / "pids", tmp_path / "tmp"
+    unpacked.mkdir()
+    stale = _stale_folders(unpacked)
+    extra = {"RELEASE_CHECK_WEB_COMMAND": app_command("--never-bind", "--pid-dir", str(pid_dir)),
+             "TMPDIR": str(unpacked), "RELEASE_CHECK_SHUTDOWN_GRACE": "2"}
+    runner = subprocess.Popen(RC_COMMAND, cwd=tmp_path, env=clean_env(tag, extra),
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (pid_dir.exists() and any(pid_dir.iterdir())) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        inner = psutil.Process(runner.pid).children()
+        assert len(inner) == 1
+        assert not stale["dead"].exists()
+        runner.kill()
+        runner.wait()
+        _, left = psutil.wait_procs(inner, timeout=30)
+        assert left == []
+    finally:
+        runner.kill()
+        runner.wait()
+    assert alive(pids_in(pid_dir)) == []
+    assert sorted(unpacked.iterdir()) == [stale["alive"], stale["foreign"]]
