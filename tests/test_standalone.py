@@ -155,19 +155,29 @@ def test_app_gets_the_callers_environment_not_the_bundles(tag: str, tmp_path: Pa
     assert [name for name in variables if name.startswith(BOOTLOADER_VARS)] == []
 
 
+def booting(tag: str, tmp_path: Path, extra: dict[str, str]) -> subprocess.Popen[str]:
+    """The executable booting an app that never listens, once the app has started.
+
+    The app records its pid in ``tmp_path/pids``.
+    """
+    pid_dir = tmp_path / "pids"
+    web = app_command("--never-bind", "--pid-dir", str(pid_dir))
+    runner = subprocess.Popen(RC_COMMAND, cwd=tmp_path,
+                              env=clean_env(tag, {"RELEASE_CHECK_WEB_COMMAND": web, **extra}),
+                              stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (pid_dir.exists() and any(pid_dir.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return runner
+
+
 @built
 def test_sigterm_leaves_no_unpacked_files(tag: str, tmp_path: Path) -> None:
     """SIGTERM mid-boot stops the app, exits 1, and the one-file bundle's unpacked copy is gone."""
-    pid_dir, unpacked = tmp_path / "pids", tmp_path / "tmp"
+    unpacked = tmp_path / "tmp"
     unpacked.mkdir()
-    extra = {"RELEASE_CHECK_WEB_COMMAND": app_command("--never-bind", "--pid-dir", str(pid_dir)),
-             "TMPDIR": str(unpacked)}
-    runner = subprocess.Popen(RC_COMMAND, cwd=tmp_path, env=clean_env(tag, extra),
-                              stdout=subprocess.PIPE, text=True)
+    runner = booting(tag, tmp_path, {"TMPDIR": str(unpacked)})
     try:
-        deadline = time.monotonic() + 20
-        while not (pid_dir.exists() and any(pid_dir.iterdir())) and time.monotonic() < deadline:
-            time.sleep(0.02)
         time.sleep(0.5)  # well past the spawn: this test is about the unpacked files
         runner.send_signal(signal.SIGTERM)
         out, _ = runner.communicate(timeout=20)
@@ -221,17 +231,12 @@ def _stale_folders(tmp: Path) -> dict[str, Path]:
 def test_sigkill_of_the_bootloader_stops_the_run_and_its_unpacked_files(tag: str,
                                                                        tmp_path: Path) -> None:
     """A kill -9 of the visible pid: the app and inner runner stop; dead runs' folders go."""
-    pid_dir, unpacked = tmp_path / "pids", tmp_path / "tmp"
+    unpacked = tmp_path / "tmp"
     unpacked.mkdir()
     stale = _stale_folders(unpacked)
-    extra = {"RELEASE_CHECK_WEB_COMMAND": app_command("--never-bind", "--pid-dir", str(pid_dir)),
-             "TMPDIR": str(unpacked), "RELEASE_CHECK_SHUTDOWN_GRACE": "2"}
-    runner = subprocess.Popen(RC_COMMAND, cwd=tmp_path, env=clean_env(tag, extra),
-                              stdout=subprocess.PIPE, text=True)
+    runner = booting(tag, tmp_path, {"TMPDIR": str(unpacked),
+                                     "RELEASE_CHECK_SHUTDOWN_GRACE": "2"})
     try:
-        deadline = time.monotonic() + 30
-        while not (pid_dir.exists() and any(pid_dir.iterdir())) and time.monotonic() < deadline:
-            time.sleep(0.02)
         inner = psutil.Process(runner.pid).children()
         assert len(inner) == 1
         assert not stale["dead"].exists()
@@ -242,5 +247,5 @@ def test_sigkill_of_the_bootloader_stops_the_run_and_its_unpacked_files(tag: str
     finally:
         runner.kill()
         runner.wait()
-    assert alive(pids_in(pid_dir)) == []
+    assert alive(pids_in(tmp_path / "pids")) == []
     assert sorted(unpacked.iterdir()) == [stale["alive"], stale["foreign"]]
