@@ -6,8 +6,9 @@ a reader sees either the old file or the whole new one.
 
 Only a regular file is ever replaced. A symlink is followed to what it names; a device or a
 FIFO is written in place, opened without blocking so that a FIFO nobody reads is refused at
-once instead of hanging the run. A new file gets the mode the umask allows, as any tool's
-output does; a file replaced keeps its mode.
+once instead of hanging the run, and kept open from the check to the write, so that its reader
+does not see the end of the data before the report. A new file gets the mode the umask allows,
+as any tool's output does; a file replaced keeps its mode.
 """
 
 from __future__ import annotations
@@ -21,17 +22,20 @@ import tempfile
 from pathlib import Path
 
 _NO_READER = "it is a FIFO that no process reads"
+# Special files opened by the check, kept open until written: a FIFO's reader that saw the
+# check's descriptor close would take it for the end of the data and stop reading.
+_held: dict[Path, int] = {}
 
 
 def unwritable(path: Path) -> str | None:
     """Why ``path`` cannot be written (``it is a directory``...), or None when it can."""
-    target = path.resolve()
-    if target.is_dir():
+    if path.is_dir():
         return "it is a directory"
     try:
-        if _special(target):
-            os.close(_open_in_place(target))
+        if _special(path):
+            _hold(path, _open_in_place(path))
             return None
+        target = path.resolve()
         folder = target.parent
         if not folder.is_dir():
             return f"no such directory: {_as_given(path, folder)}"
@@ -41,6 +45,13 @@ def unwritable(path: Path) -> str | None:
     os.close(fd)
     Path(temporary).unlink()
     return None
+
+
+def _hold(path: Path, fd: int) -> None:
+    earlier = _held.pop(path, None)
+    if earlier is not None:
+        os.close(earlier)
+    _held[path] = fd
 
 
 def _as_given(path: Path, folder: Path) -> Path:
@@ -57,10 +68,10 @@ def why(error: OSError) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace a regular file whole (a temporary file renamed over); write others in place."""
-    target = path.resolve()
-    if _special(target):
-        _write_in_place(target, text)
+    if _special(path):
+        _write_in_place(path, text)
         return
+    target = path.resolve()
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         os.fchmod(fd, _mode_for(target))
@@ -74,18 +85,20 @@ def write_atomically(path: Path, text: str) -> None:
 
 def append(path: Path, text: str) -> None:
     """Append ``text`` (a regular file is created if missing); never block on a FIFO."""
-    target = path.resolve()
-    if _special(target):
-        _write_in_place(target, text)
+    if _special(path):
+        _write_in_place(path, text)
         return
-    with target.open("a", encoding="utf-8") as stream:
+    with path.open("a", encoding="utf-8") as stream:
         stream.write(text)
 
 
-def _special(target: Path) -> bool:
-    """Whether ``target`` exists and is not a regular file (a device, a FIFO, a socket)."""
+def _special(path: Path) -> bool:
+    """Whether ``path`` leads to something that is not a regular file (a device, a FIFO).
+
+    Symlinks are followed, ``/dev/fd/N`` included, whose target is no path to resolve.
+    """
     try:
-        return not stat.S_ISREG(target.stat().st_mode)
+        return not stat.S_ISREG(path.stat().st_mode)
     except FileNotFoundError:
         return False
 
@@ -98,8 +111,10 @@ def _open_in_place(target: Path) -> int:
     return fd
 
 
-def _write_in_place(target: Path, text: str) -> None:
-    fd = _open_in_place(target)
+def _write_in_place(path: Path, text: str) -> None:
+    fd = _held.pop(path, None)
+    if fd is None:
+        fd = _open_in_place(path)
     with os.fdopen(fd, "w", encoding="utf-8") as stream:
         stream.write(text)
 

@@ -5,28 +5,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
-import threading
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunCheck
+from tests.conftest import RC_COMMAND, RunCheck, clean_env
 
 BAD_TIMEOUT = {"RELEASE_CHECK_TIMEOUT": "soon"}  # exit 2 before anything boots: reports written
-
-
-def _read_fifo(path: Path, into: list[bytes]) -> threading.Thread:
-    """A reader of ``path`` that keeps everything it reads in ``into``."""
-    def read() -> None:
-        with path.open("rb") as stream:
-            into.append(stream.read())
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    return reader
 
 
 @pytest.fixture
@@ -50,22 +40,24 @@ def test_report_through_a_symlink_writes_the_file_it_names(in_process: RunCheck,
     assert '"passed": false' in real.read_text()
 
 
-def test_junit_into_a_fifo_with_a_reader_is_written_in_place(in_process: RunCheck,
+def test_junit_into_a_fifo_with_a_reader_is_written_in_place(release_check: RunCheck,
                                                             tmp_path: Path) -> None:
-    """A JUnit path that is a FIFO being read is written into, and stays a FIFO."""
+    """A JUnit path that is a FIFO read by cat gets the whole file, and stays a FIFO.
+
+    cat stops at the first end of file: the check before the run must not give it one.
+    """
     fifo = tmp_path / "junit.fifo"
     os.mkfifo(fifo)
-    read: list[bytes] = []
-    reader = _read_fifo(fifo, read)
-    holder = os.open(fifo, os.O_WRONLY)  # keeps the reader from seeing end of file early
-    try:
-        result = in_process("--junit", str(fifo), env=BAD_TIMEOUT)
-    finally:
-        os.close(holder)
-    reader.join(10)
-    assert result.code == 2
+    with subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE) as reader:
+        try:
+            result = release_check("--junit", str(fifo),
+                                   env={"RELEASE_CHECK_WEB_COMMAND": "exit 3"})
+            read, _ = reader.communicate(timeout=30)
+        finally:
+            reader.kill()
+    assert result.code == 1, result.err
     assert stat.S_ISFIFO(fifo.stat().st_mode)
-    assert b"<testsuite" in b"".join(read)
+    assert b"<testsuite" in read
 
 
 def test_a_fifo_nobody_reads_is_refused_without_hanging(release_check: RunCheck,
@@ -136,3 +128,21 @@ def test_watch_json_into_a_fifo_nobody_reads_is_refused_at_once(release_check: R
     assert "--json: cannot write" in result.err
     assert "it is a FIFO that no process reads" in result.err
     assert result.seconds < 15
+
+
+def test_report_to_an_inherited_pipe_by_its_dev_fd_path(tag: str, tmp_path: Path) -> None:
+    """--report /dev/fd/N (a shell's process substitution) writes into the pipe it names."""
+    read_end, write_end = os.pipe()
+    try:
+        done = subprocess.run([*RC_COMMAND, "--report", f"/dev/fd/{write_end}"], cwd=tmp_path,
+                              env=clean_env(tag, BAD_TIMEOUT), pass_fds=(write_end,),
+                              capture_output=True, text=True, timeout=30, check=False)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as stream:
+            written = stream.read()
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(write_end)
+    assert done.returncode == 2, done.stderr
+    assert "cannot write" not in done.stderr
+    assert b'"passed": false' in written
