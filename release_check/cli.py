@@ -35,8 +35,10 @@ from release_check.errors import (
     ProcessFailed,
     ReleaseCheckError,
     SettingError,
+    Unexpected,
     UsageError,
 )
+from release_check.outfile import append, why
 from release_check.release import (
     Record,
     check_writable,
@@ -227,6 +229,9 @@ def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: 
              known: _Known) -> ReleaseCheckError | None:
     """Run, and turn the outcome into output: the one place errors become messages.
 
+    An exception nothing else handled becomes Unexpected here, so that it too ends in a
+    verdict, the reports and a closed GitHub fence rather than a traceback.
+
     The signal guard covers the whole run, so a signal even before the app is spawned ends in
     a one-line verdict and exit 1, not a KeyboardInterrupt traceback.
     """
@@ -240,11 +245,16 @@ def _outcome(args: list[str], env: Mapping[str, str], console: Console, record: 
         _report_failure(error, record, console)
         return error
     except ReleaseCheckError as error:
-        named = _named(error, known.config or Config())
-        for line in named.lines():
-            print(f"release-check: error: {line}", file=sys.stderr)
-        return named
+        return _printed(_named(error, known.config or Config()))
+    except Exception as error:  # the last resort: reports written, fence closed
+        return _printed(Unexpected(error))
     return None
+
+
+def _printed(error: ReleaseCheckError) -> ReleaseCheckError:
+    for line in error.lines():
+        print(f"release-check: error: {line}", file=sys.stderr)
+    return error
 
 
 def _named(error: ReleaseCheckError, config: Config) -> ReleaseCheckError:
@@ -276,7 +286,11 @@ def entry() -> NoReturn:
     interpreter's own shutdown (module teardown, garbage collection), 25-40 ms that every
     release would otherwise wait for (docs/performance.md).
     """
-    code = main()
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """Flush the output and exit with ``code`` at once (see ``entry``)."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
@@ -336,7 +350,6 @@ def _github(record: Record, error: ReleaseCheckError | None, env: Mapping[str, s
     if not summary_file:
         return
     try:
-        with Path(summary_file).open("a", encoding="utf-8") as stream:
-            stream.write(step_summary(record, error))
+        append(Path(summary_file), step_summary(record, error))
     except OSError as unwritable:
-        console.warn(f"GITHUB_STEP_SUMMARY: cannot write {summary_file}: {unwritable.strerror}")
+        console.warn(f"GITHUB_STEP_SUMMARY: cannot write {summary_file}: {why(unwritable)}")

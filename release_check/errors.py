@@ -8,6 +8,8 @@ The hierarchy, in the manner of httpx's documented exception tree::
     │   ├── SettingError         a value that parsed but failed a later check (a missing
     │   │                        env file, a host that is not local, an unwritable report)
     │   └── ProcfileError        missing Procfile or process type
+    ├── Unexpected               exit 1: an error the runner has no message for (a bug, or
+    │                            the machine refusing a fork); reported like the others
     └── CheckFailed              exit 1: the release must not ship
         ├── PortInUse            something already listens on the port before spawn
         ├── ForeignListener      the port answers, but not from the app's process tree
@@ -20,6 +22,7 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── OverMemory           the app tree's peak memory exceeded the limit
         ├── ProcessFailed        a process beside web crashed, never got ready, or overran
         ├── CommandFailed        the command run after the checks (--then, --) failed
+        ├── HelperDied           a thread of the runner's (output pump, tree watcher) died
         └── Interrupted          the runner got a signal that would end it (SIGTERM, SIGINT, ...)
 
 ``release_check.cli.main`` is the only place these become messages and exit codes.
@@ -30,6 +33,8 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Sequence
+
+from release_check.text import printable
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -80,6 +85,18 @@ class SettingError(UsageError):
 
 class ProcfileError(UsageError):
     """The Procfile is missing or lacks the requested process type."""
+
+
+class Unexpected(ReleaseCheckError):
+    """An exception no other part handled: the run still ends in a verdict, never a traceback.
+
+    Only its type is shown (an OSError's reason too), not its text, which may quote a secret,
+    nor the frames that led to it.
+    """
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"release-check stopped on an error it did not expect"
+                         f" ({described(cause)}); nothing was judged")
 
 
 class CheckFailed(ReleaseCheckError):
@@ -151,6 +168,14 @@ class NotHealthy(CheckFailed):
     """The deadline passed without a passing response."""
 
 
+class HelperDied(CheckFailed):
+    """A helper thread of the runner stopped on an error: what it watched went unwatched."""
+
+    def __init__(self, duty: str, cause: Exception) -> None:
+        super().__init__(f"release-check's {duty} stopped on an error"
+                         f" ({described(cause)}); the run cannot be judged without it")
+
+
 class Interrupted(CheckFailed):
     """The runner itself was told to stop; ``aftermath`` says what its teardown verified."""
 
@@ -158,6 +183,14 @@ class Interrupted(CheckFailed):
         told = f"; {aftermath}" if aftermath else ""
         super().__init__(f"interrupted by {signal_name(signum)}{told}")
         self.signum = signum
+
+
+def described(cause: Exception) -> str:
+    """``OSError: [Errno 5] Input/output error``: an exception's type, and an OSError's reason."""
+    name = type(cause).__name__
+    if isinstance(cause, OSError) and cause.strerror:
+        return printable(f"{name}: [Errno {cause.errno}] {cause.strerror}", 200)
+    return name
 
 
 def signal_name(signum: int) -> str:

@@ -5,6 +5,7 @@ Every scenario id here is a row of docs/reliability.md (test_reliability_doc kee
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shlex
@@ -325,6 +326,35 @@ def test_bad_header_setting_does_not_echo_its_value(in_process: RunCheck, tmp_pa
 
 OUTPUT_SCENARIOS = ["escaped-body", "escaped-tail", "no-secrets", "no-secret-in-errors"]
 
+# Issue 21's runtime cases, each a test in another module: id -> (module, test function).
+RUNTIME_CASES = {
+    "report-through-symlink": ("test_outfiles",
+                               "test_report_through_a_symlink_writes_the_file_it_names"),
+    "report-to-device": ("test_outfiles", "test_report_to_dev_null_leaves_the_device"),
+    "report-fifo-unread": ("test_outfiles",
+                           "test_a_fifo_nobody_reads_is_refused_without_hanging"),
+    "report-mode": ("test_outfiles", "test_a_new_report_has_the_mode_the_umask_allows"),
+    "spawn-error": ("test_runtime_faults",
+                    "test_a_spawn_error_still_writes_the_reports_and_closes_the_fence"),
+    "helper-thread-dies": ("test_runtime_faults",
+                           "test_a_helper_thread_that_dies_fails_the_run_at_once"),
+    "env-wiped-kill-9": ("test_watchdog_reach",
+                         "test_processes_without_the_marker_are_stopped_after_kill_9"),
+    "runner-sigstopped": ("test_watchdog_reach",
+                          "test_a_runner_frozen_by_its_app_is_unfrozen_with_the_app_stopped"),
+    "bootloader-kill-9": ("test_standalone",
+                          "test_sigkill_of_the_bootloader_stops_the_run_and_its_unpacked_files"),
+    "proxy-credentials": ("test_live_proxies",
+                          "test_an_unusable_proxy_is_a_usage_error_without_its_value"),
+    "memory-worker-exits": ("test_memory_samples", "test_a_process_gone_mid_sample_is_skipped"),
+}
+
+
+def test_every_runtime_case_has_its_test() -> None:
+    """Each issue-21 row of docs/reliability.md names a test that exists."""
+    for module, name in RUNTIME_CASES.values():
+        assert callable(getattr(importlib.import_module(f"tests.{module}"), name, None)), name
+
 
 # --- hostile files ------------------------------------------------------------------------
 # Each is refused with exit 2 naming the file, at once and in bounded memory. The runner gets a
@@ -462,6 +492,6 @@ def test_reliability_doc_lists_every_scenario() -> None:
     doc = (REPO / "docs" / "reliability.md").read_text()
     listed = re.findall(r"^\| `([a-z0-9-]+)` \|", doc, re.M)
     scenarios = ([f"hostile-{m}" for m in HOSTILE_SCENARIOS] + MISBEHAVING + SIGNAL_SCENARIOS
-                 + OUTPUT_SCENARIOS + FILE_SCENARIOS
+                 + OUTPUT_SCENARIOS + FILE_SCENARIOS + list(RUNTIME_CASES)
                  + ["fuzzed-settings", "fuzzed-config-file", "fuzzed-cli", "fuzzed-argv"])
     assert sorted(listed) == sorted(scenarios)

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.conftest import (
@@ -25,8 +26,10 @@ from tests.conftest import (
     RC_COMMAND,
     REPO,
     TAG_VAR,
+    alive,
     app_command,
     clean_env,
+    pids_in,
 )
 from tests.gitrepo import make_repo, output
 
@@ -153,19 +156,29 @@ def test_app_gets_the_callers_environment_not_the_bundles(tag: str, tmp_path: Pa
     assert [name for name in variables if name.startswith(BOOTLOADER_VARS)] == []
 
 
+def booting(tag: str, tmp_path: Path, extra: dict[str, str]) -> subprocess.Popen[str]:
+    """The executable booting an app that never listens, once the app has started.
+
+    The app records its pid in ``tmp_path/pids``.
+    """
+    pid_dir = tmp_path / "pids"
+    web = app_command("--never-bind", "--pid-dir", str(pid_dir))
+    runner = subprocess.Popen(RC_COMMAND, cwd=tmp_path,
+                              env=clean_env(tag, {"RELEASE_CHECK_WEB_COMMAND": web, **extra}),
+                              stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (pid_dir.exists() and any(pid_dir.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return runner
+
+
 @built
 def test_sigterm_leaves_no_unpacked_files(tag: str, tmp_path: Path) -> None:
     """SIGTERM mid-boot stops the app, exits 1, and the one-file bundle's unpacked copy is gone."""
-    pid_dir, unpacked = tmp_path / "pids", tmp_path / "tmp"
+    unpacked = tmp_path / "tmp"
     unpacked.mkdir()
-    extra = {"RELEASE_CHECK_WEB_COMMAND": app_command("--never-bind", "--pid-dir", str(pid_dir)),
-             "TMPDIR": str(unpacked)}
-    runner = subprocess.Popen(RC_COMMAND, cwd=tmp_path, env=clean_env(tag, extra),
-                              stdout=subprocess.PIPE, text=True)
+    runner = booting(tag, tmp_path, {"TMPDIR": str(unpacked)})
     try:
-        deadline = time.monotonic() + 20
-        while not (pid_dir.exists() and any(pid_dir.iterdir())) and time.monotonic() < deadline:
-            time.sleep(0.02)
         time.sleep(0.5)  # well past the spawn: this test is about the unpacked files
         runner.send_signal(signal.SIGTERM)
         out, _ = runner.communicate(timeout=20)
@@ -212,3 +225,50 @@ def test_the_pre_push_hook_runs_the_file_itself(tag: str, tmp_path: Path) -> Non
     assert "release-check: PASSED" in output(accepted)
     assert repo.remote_head() == repo.head()
     assert list(repo.scratch.iterdir()) == []
+
+
+def _started(pid: int) -> str:
+    """When ``pid`` started, as the standalone records it (clock ticks since boot)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
+
+
+def _stale_folders(tmp: Path) -> dict[str, Path]:
+    """Unpacked folders as earlier runs left them: owners gone, owner alive, no owner record."""
+    gone = subprocess.Popen(["sleep", "60"])
+    start = _started(gone.pid)
+    gone.kill()
+    gone.wait()
+    me = f"{os.getpid()} {_started(os.getpid())}"
+    owners = {"dead": f"{gone.pid} {start} {gone.pid} {start}\n", "alive": f"{me} {me}\n",
+              "foreign": None}
+    folders = {}
+    for name, owner in owners.items():
+        folder = folders[name] = tmp / f"_MEI{name}"
+        folder.mkdir()
+        if owner is not None:
+            (folder / ".release-check-owner").write_text(owner)
+    return folders
+
+
+@built
+def test_sigkill_of_the_bootloader_stops_the_run_and_its_unpacked_files(tag: str,
+                                                                       tmp_path: Path) -> None:
+    """A kill -9 of the visible pid: the app and inner runner stop; dead runs' folders go."""
+    unpacked = tmp_path / "tmp"
+    unpacked.mkdir()
+    stale = _stale_folders(unpacked)
+    runner = booting(tag, tmp_path, {"TMPDIR": str(unpacked),
+                                     "RELEASE_CHECK_SHUTDOWN_GRACE": "2"})
+    try:
+        inner = psutil.Process(runner.pid).children()
+        assert len(inner) == 1
+        assert not stale["dead"].exists()
+        runner.kill()
+        runner.wait()
+        _, left = psutil.wait_procs(inner, timeout=30)
+        assert left == []
+    finally:
+        runner.kill()
+        runner.wait()
+    assert alive(pids_in(tmp_path / "pids")) == []
+    assert sorted(unpacked.iterdir()) == [stale["alive"], stale["foreign"]]

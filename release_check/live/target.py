@@ -18,6 +18,7 @@ import httpx
 from release_check.checking import client
 from release_check.config import BY_KEY, Expectation, load
 from release_check.errors import Interrupted, UsageError, signal_name
+from release_check.live.proxies import check_proxies
 from release_check.text import printable
 
 _MATCHING = ("expected_status", "expected_body", "body_contains", "body_regex")
@@ -77,6 +78,7 @@ def live_target(args: argparse.Namespace, environ: Mapping[str, str]) -> LiveTar
     names = [BY_KEY[field].env for field in _MATCHING]
     config = load(flags, {name: environ[name] for name in names if name in environ})
     url = _checked_url(args.url)
+    check_proxies(environ)
     expected = config.expectation(shown_url(url))
     return LiveTarget(url, expected, args.request_timeout, args.follow_redirects)
 

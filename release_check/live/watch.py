@@ -25,7 +25,7 @@ from release_check.live.target import (
     seconds,
     stopped_by,
 )
-from release_check.outfile import unwritable, write_atomically
+from release_check.outfile import unwritable, why, write_atomically
 from release_check.signals import SignalGuard
 
 _DESCRIPTION = (
@@ -158,7 +158,7 @@ def _write_json(path: Path, summary: Summary) -> None:
     try:
         write_atomically(path, json.dumps(summary.as_json(), indent=2) + "\n")
     except OSError as error:
-        raise UsageError(f"--json: cannot write {path}: {error.strerror}") from None
+        raise UsageError(f"--json: cannot write {path}: {why(error)}") from None
 
 
 def _gate(summary: Summary, args: argparse.Namespace, console: Console) -> None:

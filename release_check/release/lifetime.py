@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from release_check.checking import HttpWarmup, Workers
@@ -28,7 +28,7 @@ from release_check.release.ports import Target
 from release_check.release.readyline import ReadyLine
 from release_check.release.reaper import Reaper
 from release_check.release.record import Record
-from release_check.release.tree import Descendants, TreeWatcher, stop_tree
+from release_check.release.tree import KILL_WAIT, Descendants, TreeWatcher, stop_tree
 from release_check.release.watchdog import Watchdog, run_id
 from release_check.signals import uninterruptible
 
@@ -36,7 +36,20 @@ if TYPE_CHECKING:
     import httpx
 
 _PUMP_DRAIN = 1.0
+_MARGIN = 10.0
 _THREAD_WAIT = 2.0  # threads end within milliseconds once the app is down; this is a backstop
+
+
+def overdue_after(config: Config) -> float:
+    """Seconds after which a runner not yet done is stuck: every wait of the run, and more.
+
+    The boot and checks, the uptime window, the slowest process beside web, the teardown, and
+    a margin for a loaded machine; a runner past it was stopped (SIGSTOP) by what it checks.
+    """
+    beside = max((spec.timeout or config.timeout) + spec.uptime
+                 for spec in config.companions()) if config.companions() else 0.0
+    return (config.timeout + config.uptime + beside + config.shutdown_grace + KILL_WAIT
+            + _MARGIN)
 
 
 class Run:
@@ -77,7 +90,8 @@ class Run:
         Uninterruptible, so that ``close`` never finds half a thing (a Popen lost inside its
         constructor, a thread not yet started); the caller raises a signal that came meanwhile.
         """
-        self._watchdog = Watchdog.start(self._marker, self.config.shutdown_grace)
+        watchdog = self._watchdog = Watchdog.start(self._marker, self.config.shutdown_grace,
+                                                   overdue_after(self.config))
         self._adopted = become_subreaper()
         self._warmup = HttpWarmup()
         env = {**environ, "PORT": str(self.target.port), RUN_ID_VARIABLE: self._marker}
@@ -89,10 +103,13 @@ class Run:
                                self.console, family=self._family,
                                on_text=self.ready_line.on_line if self.ready_line else None)
         self.companions.start(others or {}, env, self.console, self.target, self._app)
+        self._app.check_beside = self._guarding(self._app.check_beside)
+        for root in self._roots():
+            watchdog.session(root.pid)
         reaper = Reaper(self._roots())
         reaper.start()
         self._reaper = reaper
-        watcher = TreeWatcher(self._app, self.target)
+        watcher = TreeWatcher(self._app, self.target, on_seen=watchdog.saw)
         watcher.start()
         self._watcher = watcher
 
@@ -109,12 +126,33 @@ class Run:
         process = self._reaper.spawn(lambda: spawn(command, {**self._env, **extra}))
         self._then = App.attach(label, process, started, self._adopted, self.console,
                                 family=self._family)
+        if self._watchdog is not None:
+            self._watchdog.session(process.pid)
         return self._then
 
     @property
     def then(self) -> App | None:
         """The command run after the checks, once started."""
         return self._then
+
+    def _guarding(self, beside: Callable[[], None]) -> Callable[[], None]:
+        """Web's waits, which check the processes beside it, check the helper threads too."""
+
+        def check() -> None:
+            self.check_helpers()
+            beside()
+
+        return check
+
+    def check_helpers(self) -> None:
+        """Raise HelperDied if a pump or a tree watcher of the run stopped on an error."""
+        members = self.companions.members
+        apps = [self._app, self._then, *(c.app for c in members)]
+        watchers = [self._watcher, *(c.watcher for c in members)]
+        guards = ([a.pump.guard for a in apps if a is not None]
+                  + [w.guard for w in watchers if w is not None])
+        for guard in guards:
+            guard.check()
 
     @property
     def spawned(self) -> bool:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from release_check.console import Console
+from release_check.release.guarded import Guarded
 from release_check.release.repeats import Repeats
 from release_check.release.tail import Recent, Tail
 
@@ -32,25 +32,35 @@ class OutputPump:
         self._recent = Recent()
         self._relay = Repeats(functools.partial(console.app_line, label),
                               functools.partial(console.app_repeats, label))
-        self._thread = threading.Thread(target=self._run, name=f"pump-{label}", daemon=True)
+        self.guard = Guarded(f"pump-{label}", f"output pump of {label} (its output relay)",
+                             self._run)
 
     def start(self) -> None:
         """Begin draining."""
-        self._thread.start()
+        self.guard.start()
 
     def _run(self) -> None:
         try:
-            for chunk in iter(lambda: self._stream.readline(MAX_LINE_BYTES), b""):
+            for chunk in self._chunks():
                 text = chunk.decode("utf-8", errors="replace").rstrip("\r\n")
                 if self._on_text is not None:
                     self._on_text(text)
                 self._recent.add(text)
                 self._relay.feed(text)
                 self._on_line()
-        except (OSError, ValueError):
-            return  # the pipe was closed under us at teardown: nothing left to drain
         finally:
             self._relay.flush()
+
+    def _chunks(self) -> Iterator[bytes]:
+        """The output's lines until end of file; any other error is the pump's own (guarded)."""
+        while True:
+            try:
+                chunk = self._stream.readline(MAX_LINE_BYTES)
+            except (OSError, ValueError):
+                return  # the pipe was closed under us at teardown: nothing left to drain
+            if not chunk:
+                return
+            yield chunk
 
     def tail(self) -> Tail:
         """The app's last lines, and the last error line older than them (release/tail.py)."""
@@ -58,15 +68,15 @@ class OutputPump:
 
     def drained(self, timeout: float) -> bool:
         """Wait up to ``timeout`` for EOF; whether every line has been read."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        self.guard.join(timeout)
+        return not self.guard.is_alive()
 
     def finish(self, timeout: float) -> None:
         """Wait for EOF, then close the pipe; a detached holder of the pipe cannot hang us.
 
         A count of repeats still open is shown either way, before the verdict.
         """
-        self._thread.join(timeout)
+        self.guard.join(timeout)
         self._relay.flush()
-        if not self._thread.is_alive():
+        if not self.guard.is_alive():
             self._stream.close()

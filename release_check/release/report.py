@@ -19,7 +19,7 @@ from release_check.errors import (
     SettingError,
     UsageError,
 )
-from release_check.outfile import unwritable, write_atomically
+from release_check.outfile import unwritable, why, write_atomically
 from release_check.release.record import ProcessRecord, Record, ThenRecord
 from release_check.release.tail import ErrorLine
 
@@ -177,4 +177,4 @@ def write_text(path: Path, text: str, field: str) -> None:
     try:
         write_atomically(path, text)
     except OSError as error:
-        raise SettingError(field, f"cannot write {path}: {error.strerror}") from None
+        raise SettingError(field, f"cannot write {path}: {why(error)}") from None

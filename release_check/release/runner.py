@@ -125,6 +125,7 @@ def run(
         _records(current)
     if guard.received is not None:
         raise Interrupted(guard.received, current.aftermath())
+    current.check_helpers()  # a watcher's last sample, taken during the teardown
     _judge_memory(config, record)
 
 

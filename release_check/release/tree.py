@@ -26,6 +26,7 @@ from typing import Protocol
 import psutil
 
 from release_check.release.app import App, kill_group
+from release_check.release.guarded import Guarded
 from release_check.release.ports import Listener, Target, listeners_of, serving
 from release_check.release.reaper import reap_exited
 from release_check.release.record import Memory, Shutdown
@@ -198,24 +199,53 @@ def _describe(proc: psutil.Process) -> str:
 WALK_INTERVAL = 1.0
 
 
-def _pss(procs: list[psutil.Process]) -> int:
-    return sum(int(getattr(p.memory_full_info(), "pss")) for p in procs)  # noqa: B009
+def _pss(procs: list[psutil.Process]) -> tuple[int, int]:
+    """The PSS of each process still there, and how many; a process gone mid-sample is skipped.
+
+    Any other error (PSS unreadable: macOS, another user's process) is the caller's.
+    """
+    total = counted = 0
+    for proc in procs:
+        try:
+            total += int(getattr(proc.memory_full_info(), "pss"))  # noqa: B009
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue  # a worker that exited while the tree was sampled: it uses nothing now
+        counted += 1
+    return total, counted
 
 
-def _rss(procs: list[psutil.Process]) -> int:
-    total = 0
+def _rss(procs: list[psutil.Process]) -> tuple[int, int]:
+    total = counted = 0
     for proc in procs:
         with contextlib.suppress(psutil.Error):
             total += int(proc.memory_info().rss)
-    return total
+            counted += 1
+    return total, counted
 
 
 def measure(procs: list[psutil.Process]) -> Memory:
-    """Sum the tree's PSS; fall back to RSS where PSS is unreadable (macOS, other users)."""
+    """Sum the tree's PSS; RSS for the whole sample where PSS is unreadable (macOS, other users).
+
+    A process that exits during the sample is left out of it, not a reason to switch kinds:
+    one sample is all PSS or all RSS.
+    """
     try:
-        return Memory(_pss(procs), "pss", len(procs))
+        total, counted = _pss(procs)
     except (psutil.Error, AttributeError):
-        return Memory(_rss(procs), "rss", len(procs))
+        total, counted = _rss(procs)
+        return Memory(total, "rss", counted)
+    return Memory(total, "pss", counted)
+
+
+def replaces(peak: Memory | None, sample: Memory) -> bool:
+    """Whether ``sample`` is the new peak: like compared with like, PSS preferred to RSS.
+
+    RSS counts forked workers' shared pages once per worker, so an RSS sample is always the
+    larger: it never replaces a PSS peak, and a PSS sample replaces an RSS one.
+    """
+    if peak is None or peak.kind != sample.kind:
+        return peak is None or sample.kind == "pss"
+    return sample.bytes > peak.bytes
 
 
 def tree_of(app: App) -> list[psutil.Process]:
@@ -229,11 +259,14 @@ def tree_of(app: App) -> list[psutil.Process]:
 class TreeWatcher:
     """Samples the tree until stopped; readers get the latest facts without walking it."""
 
-    def __init__(self, app: App, target: Target) -> None:
+    def __init__(self, app: App, target: Target,
+                 on_seen: Callable[[list[psutil.Process]], None] | None = None) -> None:
         self._app = app
         self._target = target
+        self._on_seen = on_seen  # told the processes of each walk (the watchdog)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tree-watcher", daemon=True)
+        self.guard = Guarded("tree-watcher", f"tree watcher of {app.label} (crash loops,"
+                             " memory, the wrong port)", self._run)
         self.peak: Memory | None = None
         self.listeners: list[Listener] = []
         self._elsewhere_since: float | None = None
@@ -242,7 +275,7 @@ class TreeWatcher:
 
     def start(self) -> None:
         """Begin sampling."""
-        self._thread.start()
+        self.guard.start()
 
     def _run(self) -> None:
         walk_at = time.monotonic() + WALK_INTERVAL
@@ -262,6 +295,8 @@ class TreeWatcher:
         procs = self._sample_memory()
         if not procs:
             return
+        if self._on_seen is not None:
+            self._on_seen(procs)
         listeners = listeners_of(procs)
         elsewhere = bool(listeners) and not serving(listeners, self._target)
         if elsewhere and self._elsewhere_since is None:
@@ -274,7 +309,7 @@ class TreeWatcher:
         procs = tree_of(self._app)
         if procs:
             memory = measure(procs)
-            if self.peak is None or memory.bytes > self.peak.bytes:
+            if replaces(self.peak, memory):
                 self.peak = memory
         return procs
 
@@ -286,6 +321,6 @@ class TreeWatcher:
     def stop(self) -> None:
         """Stop sampling, after one last memory sample so a late peak is not missed."""
         self._stop.set()
-        self._thread.join()
-        if self._app.exit_code() is None:
-            self._sample_memory()
+        self.guard.join()
+        if self._app.exit_code() is None and self.guard.error is None:
+            self.guard.call(self._sample_memory)
