@@ -188,7 +188,7 @@ def _settled_holders(
         ensure_alive(app, phase)
 
 
-def stay_up(app: App, uptime: float) -> None:
-    """Fail if the app exits within ``uptime`` seconds of passing."""
+def stay_up(app: App, uptime: float, watcher: TreeWatcher | None = None) -> None:
+    """Fail if the app exits (or, with ``watcher``, crash-loops) within ``uptime`` of passing."""
     watchful_sleep(app)(uptime)
-    ensure_alive(app, f"within the {uptime:g}s uptime window after passing the check")
+    ensure_alive(app, f"within the {uptime:g}s uptime window after passing the check", watcher)

@@ -61,10 +61,12 @@ class Companion:
         """Its failure, judged now; a line printed just before an exit is read first."""
         if self.app is None:
             return None
-        code = self.app.exit_code()
+        code, watcher = self.app.exit_code(), self.watcher
         if code is not None and self.health.exited_at is None:
             self.app.pump.drained(_LAST_LINES)
-        return self.health.observe(code, time.monotonic())
+        if watcher is None:
+            return self.health.observe(code, time.monotonic())
+        return self.health.observe(code, time.monotonic(), watcher.crash_loop, watcher.last_death)
 
     def record(self) -> ProcessRecord:
         """What the run observed of it."""
@@ -109,12 +111,16 @@ class Companions:
             if failure is not None:
                 raise ProcessFailed(companion.name, failure)
 
-    def wait_ready(self, also: Callable[[str], None],
+    def wait_ready(self, window: float, also: Callable[[str], None],
                    sleep: Callable[[float], None] = time.sleep) -> None:
-        """Return once every process is healthy; ``also(phase)`` checks web meanwhile."""
+        """Return once every process is healthy and ``window`` seconds past its ready line.
+
+        ``also(phase)`` checks web meanwhile.
+        """
         while True:
             self.check()
-            waiting = [c.name for c in self.members if not c.health.ready]
+            now = time.monotonic()
+            waiting = [c.name for c in self.members if not c.health.steady(now, window)]
             if not waiting:
                 return
             also(f"while waiting for {', '.join(waiting)} to get ready")

@@ -10,6 +10,7 @@ import threading
 from typing import Literal
 
 from release_check.config import ProcessSpec
+from release_check.release.respawn import CrashLoop, Death
 from release_check.text import describe_exit
 
 ReadyBy = Literal["line", "uptime", "exit"]
@@ -48,12 +49,35 @@ class Health:
         """Healthy, or failed: nothing more to wait for."""
         return self.ready or self.failure is not None
 
-    def observe(self, code: int | None, now: float) -> str | None:
-        """Judge at ``now``, given the root's exit status (None while it runs); the failure."""
+    def steady(self, now: float, window: float) -> bool:
+        """Ready, and through the ``window`` seconds after a ready line it must stay up in."""
+        if self.ready_at is None:
+            return False
+        return self.ready_by != "line" or now >= self.ready_at + window
+
+    def observe(self, code: int | None, now: float, loop: CrashLoop | None = None,
+                death: Death | None = None) -> str | None:
+        """Judge at ``now``, given the root's exit status (None while it runs); the failure.
+
+        ``loop`` is its tree's crash loop, ``death`` the last child of it that died, if any.
+        """
         with self._lock:
             if self.failure is None:
-                self.failure = self._exited(code, now) if code is not None else self._running(now)
+                self.failure = (self._exited(code, now) if code is not None
+                                else self._troubled(now, loop, death) or self._running(now))
             return self.failure
+
+    def _troubled(self, now: float, loop: CrashLoop | None, death: Death | None) -> str | None:
+        """A crash loop at any time; a child dying once it was ready (a pool that aborts)."""
+        name, ready_at = self.spec.name, self.ready_at
+        if loop is not None:
+            phase = "before it was ready" if ready_at is None else "after it was ready"
+            return loop.describe(name, now - self.started, phase)
+        if death is None or ready_at is None or death.at < ready_at:
+            return None
+        return (f"{name}'s process pid {death.pid} {describe_exit(death.code)} within"
+                f" {death.at - ready_at:.1f}s of {name}'s ready line: a ready line counts only if"
+                " every process of the type stays up after it")
 
     def _running(self, now: float) -> str | None:
         spec, elapsed = self.spec, now - self.started

@@ -111,9 +111,10 @@ def run(
             ensure_alone(current.app, current.target, "right after passing the check",
                          record.listeners)
             console.detail(f"passed; the app must now stay up {config.uptime:g}s")
-            stay_up(current.app, config.uptime)
+            stay_up(current.app, config.uptime, current.watcher)
             record.uptime_s = config.uptime
-            current.companions.wait_ready(lambda phase: ensure_alive(current.app, phase))
+            current.companions.wait_ready(config.uptime,
+                                          lambda phase: ensure_alive(current.app, phase))
     finally:
         current.close()
         _records(current)
