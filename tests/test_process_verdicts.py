@@ -108,3 +108,31 @@ def test_the_sigterm_warning_names_only_the_type_that_outlived_the_grace(
     assert result.code == 0, result.out
     assert "warning: worker ignored SIGTERM: 1 process(es) still ran" in result.out, result.out
     assert "web and worker ignored" not in result.out
+
+
+BROKER_DOWN = """
+import time
+for attempt in (1, 2, 3):
+    print("[2026-01-05 10:00:0%d,000: ERROR/MainProcess] consumer: Cannot connect to"
+          " redis://localhost:6379//: Error 111 connecting to localhost:6379." % attempt,
+          flush=True)
+while True:
+    time.sleep(1)
+"""
+
+
+def test_error_lines_of_a_worker_that_passes_are_a_warning_naming_it(release_check: RunCheck,
+                                                                     tmp_path: Path) -> None:
+    """A worker logging ERROR lines but running on: a warning naming it, and how to fail them."""
+    (tmp_path / "worker.py").write_text(BROKER_DOWN)
+    _procfile(tmp_path, worker=shlex.join([sys.executable, "worker.py"]))
+    settings = '[process.worker]\nuptime = 1\n'
+    (tmp_path / "release-check.toml").write_text(f'processes = ["web", "worker"]\n{settings}')
+    result = release_check(env=_env())
+    assert result.code == 0, result.out
+    assert ("release-check: warning: worker printed 3 error lines (the last: [2026-01-05"
+            " 10:00:03,000: ERROR/MainProcess] consumer: Cannot connect to redis://") in result.out
+    assert (r"give worker a ready regex that only a working worker prints"
+            r" (RELEASE_CHECK_READY_WORKER, or ready in [process.worker]), such as Celery's"
+            r" 'celery@\S+ ready'") in result.out
+    assert "; worker up 1s with 3 error lines" in result.verdict

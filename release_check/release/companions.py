@@ -144,6 +144,11 @@ class Companions:
                 companion.app.pump.finish(_PUMP_DRAIN)
                 companion.app.wakeup.close()
 
+    def warnings(self) -> list[str]:
+        """The error lines of each process that did not fail the run."""
+        found = [c.health.error_warning() for c in self.members if c.health.failure is None]
+        return [warning for warning in found if warning]
+
     def records(self) -> list[ProcessRecord]:
         """What the run observed of each."""
         return [companion.record() for companion in self.members]

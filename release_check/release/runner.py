@@ -141,6 +141,7 @@ def _records(current: Run) -> None:
                         None, app.exit_code(), record.peak, config.max_memory_mb,
                         record.shutdown, tail=record.tail)
     record.processes = [web, *current.companions.records()]
+    record.warnings += current.companions.warnings()
     together = budgets.together_over(record.processes)
     record.warnings += [together] if together else []
 
