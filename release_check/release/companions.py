@@ -30,9 +30,9 @@ _PUMP_DRAIN = 1.0
 class Companion:
     """One process beside web: its app, its health, its tree's watcher."""
 
-    def __init__(self, spec: ProcessSpec) -> None:
+    def __init__(self, spec: ProcessSpec, window: float) -> None:
         self.spec = spec
-        self.health = Health(spec, time.monotonic())  # lines may come before start returns
+        self.health = Health(spec, time.monotonic(), window)  # lines may come before start
         self.app: App | None = None
         self.watcher: TreeWatcher | None = None
         self.shutdown: Shutdown | None = None
@@ -82,8 +82,9 @@ class Companion:
 class Companions:
     """Every process beside web, in the order named; empty when web runs alone."""
 
-    def __init__(self, specs: Sequence[ProcessSpec], web: str) -> None:
-        self.members = [Companion(spec) for spec in specs]
+    def __init__(self, specs: Sequence[ProcessSpec], web: str, window: float = 0.0) -> None:
+        """``window``: how long each must stay up after its ready line (the run's uptime)."""
+        self.members = [Companion(spec, window) for spec in specs]
         self.family = Family(web) if self.members else None
 
     def start(self, commands: Mapping[str, str], environ: Mapping[str, str], console: Console,
@@ -111,16 +112,16 @@ class Companions:
             if failure is not None:
                 raise ProcessFailed(companion.name, failure)
 
-    def wait_ready(self, window: float, also: Callable[[str], None],
+    def wait_ready(self, also: Callable[[str], None],
                    sleep: Callable[[float], None] = time.sleep) -> None:
-        """Return once every process is healthy and ``window`` seconds past its ready line.
+        """Return once every process is healthy, and past the window after its ready line.
 
         ``also(phase)`` checks web meanwhile.
         """
         while True:
             self.check()
             now = time.monotonic()
-            waiting = [c.name for c in self.members if not c.health.steady(now, window)]
+            waiting = [c.name for c in self.members if not c.health.steady(now)]
             if not waiting:
                 return
             also(f"while waiting for {', '.join(waiting)} to get ready")

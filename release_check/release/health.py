@@ -26,9 +26,10 @@ ReadyBy = Literal["line", "uptime", "exit"]
 class Health:
     """One process's way to healthy, from its spawn at ``started`` (a monotonic time)."""
 
-    def __init__(self, spec: ProcessSpec, started: float) -> None:
+    def __init__(self, spec: ProcessSpec, started: float, window: float = 0.0) -> None:
         self.spec = spec
         self.started = started
+        self.window = window  # after a ready line, how long every process of it must stay up
         self._lock = threading.Lock()
         self.ready_at: float | None = None
         self.ready_by: ReadyBy | None = None
@@ -74,11 +75,11 @@ class Health:
         """Healthy, or failed: nothing more to wait for."""
         return self.ready or self.failure is not None
 
-    def steady(self, now: float, window: float) -> bool:
-        """Ready, and through the ``window`` seconds after a ready line it must stay up in."""
+    def steady(self, now: float) -> bool:
+        """Ready, and through the window after a ready line in which it must stay up."""
         if self.ready_at is None:
             return False
-        return self.ready_by != "line" or now >= self.ready_at + window
+        return self.ready_by != "line" or now >= self.ready_at + self.window
 
     def observe(self, code: int | None, now: float, loop: CrashLoop | None = None,
                 death: Death | None = None) -> str | None:
@@ -93,12 +94,14 @@ class Health:
             return self.failure
 
     def _troubled(self, now: float, loop: CrashLoop | None, death: Death | None) -> str | None:
-        """A crash loop at any time; a child dying once it was ready (a pool that aborts)."""
+        """A crash loop at any time; a child dying in the window after its ready line."""
         name, ready_at = self.spec.name, self.ready_at
         if loop is not None:
             phase = "before it was ready" if ready_at is None else "after it was ready"
             return loop.describe(name, now - self.started, phase)
-        if death is None or ready_at is None or death.at < ready_at:
+        if death is None or self.ready_by != "line" or ready_at is None:
+            return None
+        if not ready_at <= death.at <= ready_at + self.window:
             return None
         return (f"{name}'s process pid {death.pid} {describe_exit(death.code)} within"
                 f" {death.at - ready_at:.1f}s of {name}'s ready line: a ready line counts only if"

@@ -48,7 +48,7 @@ class Run:
         self.record = record
         self.target = target
         self.workers = Workers()
-        self.companions = Companions(config.companions(), config.process_type)
+        self.companions = Companions(config.companions(), config.process_type, config.uptime)
         self._marker = run_id()
         self._watchdog: Watchdog | None = None
         self._warmup: HttpWarmup | None = None

@@ -113,8 +113,7 @@ def run(
             console.detail(f"passed; the app must now stay up {config.uptime:g}s")
             stay_up(current.app, config.uptime, current.watcher)
             record.uptime_s = config.uptime
-            current.companions.wait_ready(config.uptime,
-                                          lambda phase: ensure_alive(current.app, phase))
+            current.companions.wait_ready(lambda phase: ensure_alive(current.app, phase))
     finally:
         current.close()
         _records(current)
