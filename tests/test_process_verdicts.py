@@ -26,6 +26,11 @@ def _procfile(folder: Path, **others: str) -> None:
     (folder / "Procfile").write_text("\n".join(lines) + "\n")
 
 
+def _patient(folder: Path, name: str) -> None:
+    """Give ``name`` a 15 s uptime: room for five respawns on a loaded machine."""
+    (folder / "release-check.toml").write_text(f"[process.{name}]\nuptime = 15\n")
+
+
 def _respawner(*flags: str) -> str:
     return shlex.join([sys.executable, str(RESPAWNER), *flags])
 
@@ -39,6 +44,7 @@ def test_a_worker_master_respawning_failing_children_is_a_crash_loop(release_che
                                                                      tmp_path: Path) -> None:
     """A worker whose master keeps respawning children that exit 1 fails, naming the worker."""
     _procfile(tmp_path, worker=_respawner("--fail-after", "0.3"))
+    _patient(tmp_path, "worker")
     result = release_check(env=_env(processes="web,worker"))
     assert result.code == 1, result.out
     assert re.search(r"FAILED: worker's worker processes are crash-looping: \d+ exited in"
@@ -56,6 +62,7 @@ def test_a_node_cluster_worker_respawning_failed_workers_is_a_crash_loop(
         pytest.skip("node is not installed")
     (tmp_path / "worker.js").write_text(NODE_CLUSTER)
     _procfile(tmp_path, worker="node worker.js")
+    _patient(tmp_path, "worker")
     result = release_check(env=_env(processes="web,worker"))
     assert result.code == 1, result.out
     assert re.search(r"FAILED: worker's worker processes are crash-looping: .* \(node, pid \d+,"
@@ -69,6 +76,7 @@ def test_a_shell_loop_clock_restarting_a_crash_is_a_crash_loop(release_check: Ru
     failing = "import sys, time; time.sleep(0.3); sys.exit('Error: no schedule')"
     loop = f"while true; do {shlex.join([sys.executable, '-c', failing])}; done"
     _procfile(tmp_path, clock=shlex.join(["bash", "-c", loop]))
+    _patient(tmp_path, "clock")
     result = release_check(env=_env(processes="web,clock"))
     assert result.code == 1, result.out
     assert "FAILED: clock's worker processes are crash-looping" in result.verdict
