@@ -144,3 +144,15 @@ def test_error_lines_of_a_worker_that_passes_are_a_warning_naming_it(release_che
             r" (RELEASE_CHECK_READY_WORKER, or ready in [process.worker]), such as Celery's"
             r" 'celery@\S+ ready'") in result.out
     assert "; worker up 1s with 3 error lines" in result.verdict
+
+
+def test_web_crash_looping_in_its_uptime_window_fails(release_check: RunCheck) -> None:
+    """Web passes its check, then its workers start dying and respawning: FAILED in the window."""
+    pool = _respawner("--pool-after", "0.5", "--fail-after", "0.1")
+    web = f"{pool} & exec {shlex.join([sys.executable, str(FIXTURE_APP)])}"
+    result = release_check(env=_env(web_command=web, uptime="10"))
+    assert result.code == 1, result.out
+    assert re.search(r"FAILED: web's worker processes are crash-looping: \d+ exited in [\d.]+s"
+                     r" within the 10s uptime window after passing the check", result.verdict), (
+        result.verdict)
+    assert result.seconds < 10

@@ -24,6 +24,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--abort-after", type=float, help="a child aborts this long after its start")
     p.add_argument("--ready", action="store_true", help="print a Celery-like ready line")
     p.add_argument("--no-respawn", action="store_true")
+    p.add_argument("--pool-after", type=float, default=0.0, help="before starting the pool")
     return p.parse_args()
 
 
@@ -47,6 +48,7 @@ def spawn(args: argparse.Namespace) -> subprocess.Popen[bytes]:
 
 
 def master(args: argparse.Namespace) -> None:
+    time.sleep(args.pool_after)
     pool = [spawn(args) for _ in range(args.children)]
     if args.ready:
         print(f"[INFO/MainProcess] celery@{socket.gethostname()} ready.", flush=True)
