@@ -232,5 +232,9 @@ def alive(pids: list[int]) -> list[int]:
 
 
 def pids_in(pid_dir: Path) -> list[int]:
-    """Every pid the fixture app recorded."""
-    return [int(p.read_text()) for p in pid_dir.iterdir()] if pid_dir.exists() else []
+    """Every pid the fixture app recorded, read from the file names (ROLE-PID).
+
+    A file's name exists whole from its creation, while its text may not be written yet (or
+    ever, if the teardown kills the process in between).
+    """
+    return [int(p.name.rsplit("-", 1)[1]) for p in pid_dir.iterdir()] if pid_dir.exists() else []

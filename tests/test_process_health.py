@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from release_check.config import ProcessSpec
 from release_check.release.health import Health
+from release_check.release.respawn import CrashLoop, Death
 
 CELERY = ProcessSpec("worker", ready=r"celery@\S+ ready", timeout=20.0)
 
@@ -91,3 +92,49 @@ def test_lines_after_the_exit_do_not_make_it_ready() -> None:
     health.observe(1, 0.2)
     health.on_line("celery@h ready.", 0.3)
     assert not health.ready
+
+
+def test_a_ready_line_is_followed_by_the_window_before_it_is_steady() -> None:
+    """After its ready line a process must stay up the run's window before the run may end."""
+    health = Health(CELERY, started=0.0, window=1.0)
+    health.on_line("celery@host ready.", 2.0)
+    assert health.ready and not health.steady(2.9)
+    assert health.steady(3.0)
+
+
+def test_a_child_dying_within_the_window_after_the_ready_line_fails_it() -> None:
+    """A pool process killed by a signal just after `ready.` is a failure naming it."""
+    health = Health(CELERY, started=0.0, window=1.0)
+    health.on_line("celery@host ready.", 2.0)
+    assert health.observe(None, 2.3, death=Death(77, -6, 2.2)) == (
+        "worker's process pid 77 was killed by SIGABRT within 0.2s of worker's ready line:"
+        " a ready line counts only if every process of the type stays up after it")
+
+
+def test_a_child_dying_before_the_ready_line_or_after_the_window_is_no_failure() -> None:
+    """Deaths outside the window after the ready line are left to the crash-loop rule."""
+    health = Health(CELERY, started=0.0, window=1.0)
+    health.on_line("celery@host ready.", 2.0)
+    assert health.observe(None, 2.5, death=Death(77, 1, 1.5)) is None
+    assert health.observe(None, 3.5, death=Death(78, 1, 3.2)) is None
+
+
+def test_a_crash_loop_fails_it_before_or_after_it_is_ready() -> None:
+    """Its tree crash-looping is a failure naming the type, even while it is not ready yet."""
+    health = Health(CELERY, started=0.0)
+    failure = health.observe(None, 2.5, loop=CrashLoop(5, 40, "node"))
+    assert failure == ("worker's worker processes are crash-looping: 5 exited in 2.5s before it"
+                       " was ready (node, pid 40, respawns them); their last lines are above")
+
+
+def test_error_lines_are_counted_and_explained_without_a_ready_regex() -> None:
+    """A process that passes with error lines says how many, the last, and how to fail on them."""
+    health = Health(ProcessSpec("worker", uptime=1.0), started=0.0)
+    health.on_line("[2026-01-05 10:00:01,000: ERROR/MainProcess] Cannot connect", 0.1)
+    health.on_line("ValueError: bad", 0.2)
+    health.on_line("all good", 0.3)
+    assert health.observe(None, 1.5) is None
+    assert health.summary() == "worker up 1s with 2 error lines"
+    warning = health.error_warning() or ""
+    assert warning.startswith("worker printed 2 error lines (the last: ValueError: bad)")
+    assert "RELEASE_CHECK_READY_WORKER" in warning

@@ -32,6 +32,7 @@ from release_check.release.ports import (
     serving,
 )
 from release_check.release.probing import Poller
+from release_check.release.respawn import SNAPSHOT_INTERVAL
 from release_check.release.tail import tail_report
 from release_check.release.tree import TreeWatcher, tree_of
 from release_check.text import describe_exit
@@ -188,7 +189,14 @@ def _settled_holders(
         ensure_alive(app, phase)
 
 
-def stay_up(app: App, uptime: float) -> None:
-    """Fail if the app exits within ``uptime`` seconds of passing."""
-    watchful_sleep(app)(uptime)
-    ensure_alive(app, f"within the {uptime:g}s uptime window after passing the check")
+def stay_up(app: App, uptime: float, watcher: TreeWatcher | None = None) -> None:
+    """Fail if the app exits (or, with ``watcher``, crash-loops) within ``uptime`` of passing.
+
+    An exit wakes the sleep at once; a crash loop is looked for as often as it can be seen.
+    """
+    phase = f"within the {uptime:g}s uptime window after passing the check"
+    end, sleep = time.monotonic() + uptime, watchful_sleep(app)
+    while (left := end - time.monotonic()) > 0:
+        ensure_alive(app, phase, watcher)
+        sleep(min(left, SNAPSHOT_INTERVAL))
+    ensure_alive(app, phase, watcher)

@@ -30,9 +30,9 @@ _PUMP_DRAIN = 1.0
 class Companion:
     """One process beside web: its app, its health, its tree's watcher."""
 
-    def __init__(self, spec: ProcessSpec) -> None:
+    def __init__(self, spec: ProcessSpec, window: float) -> None:
         self.spec = spec
-        self.health = Health(spec, time.monotonic())  # lines may come before start returns
+        self.health = Health(spec, time.monotonic(), window)  # lines may come before start
         self.app: App | None = None
         self.watcher: TreeWatcher | None = None
         self.shutdown: Shutdown | None = None
@@ -61,10 +61,12 @@ class Companion:
         """Its failure, judged now; a line printed just before an exit is read first."""
         if self.app is None:
             return None
-        code = self.app.exit_code()
+        code, watcher = self.app.exit_code(), self.watcher
         if code is not None and self.health.exited_at is None:
             self.app.pump.drained(_LAST_LINES)
-        return self.health.observe(code, time.monotonic())
+        if watcher is None:
+            return self.health.observe(code, time.monotonic())
+        return self.health.observe(code, time.monotonic(), watcher.crash_loop, watcher.last_death)
 
     def record(self) -> ProcessRecord:
         """What the run observed of it."""
@@ -80,8 +82,9 @@ class Companion:
 class Companions:
     """Every process beside web, in the order named; empty when web runs alone."""
 
-    def __init__(self, specs: Sequence[ProcessSpec], web: str) -> None:
-        self.members = [Companion(spec) for spec in specs]
+    def __init__(self, specs: Sequence[ProcessSpec], web: str, window: float = 0.0) -> None:
+        """``window``: how long each must stay up after its ready line (the run's uptime)."""
+        self.members = [Companion(spec, window) for spec in specs]
         self.family = Family(web) if self.members else None
 
     def start(self, commands: Mapping[str, str], environ: Mapping[str, str], console: Console,
@@ -111,10 +114,14 @@ class Companions:
 
     def wait_ready(self, also: Callable[[str], None],
                    sleep: Callable[[float], None] = time.sleep) -> None:
-        """Return once every process is healthy; ``also(phase)`` checks web meanwhile."""
+        """Return once every process is healthy, and past the window after its ready line.
+
+        ``also(phase)`` checks web meanwhile.
+        """
         while True:
             self.check()
-            waiting = [c.name for c in self.members if not c.health.ready]
+            now = time.monotonic()
+            waiting = [c.name for c in self.members if not c.health.steady(now)]
             if not waiting:
                 return
             also(f"while waiting for {', '.join(waiting)} to get ready")
@@ -137,6 +144,11 @@ class Companions:
             if companion.app is not None:
                 companion.app.pump.finish(_PUMP_DRAIN)
                 companion.app.wakeup.close()
+
+    def warnings(self) -> list[str]:
+        """The error lines of each process that did not fail the run."""
+        found = [c.health.error_warning() for c in self.members if c.health.failure is None]
+        return [warning for warning in found if warning]
 
     def records(self) -> list[ProcessRecord]:
         """What the run observed of each."""

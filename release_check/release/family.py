@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import psutil
 
@@ -55,14 +55,23 @@ class Family:
 
     def members(self, label: str) -> list[psutil.Process]:
         """The running descendants of the runner that belong to ``label``, its root included."""
+        procs, owner = self._owners()
+        return [proc for proc in procs if owner.get(proc.pid) == label]
+
+    def types_of(self, pids: Iterable[int]) -> set[str]:
+        """The process types of ``pids``, among the runner's descendants."""
+        _, owner = self._owners()
+        return {owner[pid] for pid in pids if pid in owner}
+
+    def _owners(self) -> tuple[list[psutil.Process], dict[int, str]]:
+        """The runner's descendants, and the type of each."""
         try:
             procs = psutil.Process().children(recursive=True)
         except psutil.Error:
-            return []
+            return [], {}
         parents: dict[int, int] = {}
         for proc in procs:
             with contextlib.suppress(psutil.Error):
                 parents[proc.pid] = proc.ppid()
         sessions = {proc.pid: _session(proc) for proc in procs}
-        owner = owners(parents, sessions, self.roots, self.default)
-        return [proc for proc in procs if owner.get(proc.pid) == label]
+        return procs, owners(parents, sessions, self.roots, self.default)

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+import psutil
+
 from release_check.checking import HttpWarmup, Workers
 from release_check.config import Config
 from release_check.console import Console
@@ -61,7 +63,7 @@ class Run:
         self.record = record
         self.target = target
         self.workers = Workers()
-        self.companions = Companions(config.companions(), config.process_type)
+        self.companions = Companions(config.companions(), config.process_type, config.uptime)
         # With a command to run after the checks, web's tree is told from that command's.
         self._family = self.companions.family or (
             Family(config.process_type) if config.then else None)
@@ -197,14 +199,24 @@ class Run:
     def _stop_app(self) -> None:
         if self._watchdog is not None:
             self._watchdog.teardown_started()
-        label = " and ".join([self.config.process_type, *self.companions.names()])
+        every = [self.config.process_type, *self.companions.names()]
         grace = self.config.shutdown_grace
-        shutdown = stop_tree(Descendants(self._roots(), self._adopted), grace)
+        outlived: set[str] = set()
+        shutdown = stop_tree(Descendants(self._roots(), self._adopted), grace,
+                             outlived=lambda procs: outlived.update(self._types_of(procs)))
         self.record.shutdown = shutdown
         self.companions.stopped(shutdown)
-        found = (diagnose.ignored_sigterm(label, shutdown, grace),
-                 diagnose.unstoppable(label, shutdown))
+        stubborn = [name for name in every if name in outlived] or every
+        found = (diagnose.ignored_sigterm(" and ".join(stubborn), shutdown, grace),
+                 diagnose.unstoppable(" and ".join(every), shutdown))
         self.record.warnings += [warning for warning in found if warning]
+
+    def _types_of(self, procs: list[psutil.Process]) -> set[str]:
+        """The process types ``procs`` belong to (web's alone, when web runs alone)."""
+        family = self._family
+        if family is None:
+            return {self.config.process_type}
+        return family.types_of(proc.pid for proc in procs)
 
     def _release(self, *, quiet: bool) -> None:
         """Drain the output and end the reaper; close what threads use only once all ended."""

@@ -116,7 +116,7 @@ def run(
             ensure_alone(current.app, current.target, "right after passing the check",
                          record.listeners)
             console.detail(f"passed; the app must now stay up {config.uptime:g}s")
-            stay_up(current.app, config.uptime)
+            stay_up(current.app, config.uptime, current.watcher)
             record.uptime_s = config.uptime
             current.companions.wait_ready(lambda phase: ensure_alive(current.app, phase))
             run_then(current)
@@ -150,6 +150,7 @@ def _records(current: Run) -> None:
                         line, app.exit_code(), record.peak, config.max_memory_mb,
                         record.shutdown, tail=record.tail)
     record.processes = [web, *current.companions.records()]
+    record.warnings += current.companions.warnings()
     together = budgets.together_over(record.processes)
     record.warnings += [together] if together else []
 

@@ -30,7 +30,14 @@ from release_check.release.guarded import Guarded
 from release_check.release.ports import Listener, Target, listeners_of, serving
 from release_check.release.reaper import reap_exited
 from release_check.release.record import Memory, Shutdown
-from release_check.release.respawn import CrashLoop, ExitCounter, process_name, snapshots
+from release_check.release.respawn import (
+    CrashLoop,
+    Death,
+    ExitCounter,
+    process_command,
+    process_name,
+    snapshots,
+)
 
 KILL_WAIT = 5.0
 _UNSEEN = "a process it could not name (it kept forking while looked at)"
@@ -169,12 +176,14 @@ def _until_gone(scope: Scope, deadline: float, send: Send | None) -> bool:
 
 
 def stop_tree(
-    scope: Scope, grace: float, *, terminated: bool = False, kill_wait: float = KILL_WAIT
+    scope: Scope, grace: float, *, terminated: bool = False, kill_wait: float = KILL_WAIT,
+    outlived: Callable[[list[psutil.Process]], None] | None = None,
 ) -> Shutdown:
     """One SIGTERM to each process, SIGKILL for what outlives ``grace``; report how it went.
 
     ``terminated`` means someone else already sent the SIGTERMs (the watchdog finishing a
-    teardown the runner began): only the wait and the SIGKILLs are left to do.
+    teardown the runner began): only the wait and the SIGKILLs are left to do. ``outlived``
+    is shown what still runs when the grace is over, before the SIGKILLs.
     """
     started = time.monotonic()
     termed = set() if terminated else set(scope.broadcast(signal.SIGTERM))
@@ -182,6 +191,8 @@ def stop_tree(
     killed: set[psutil.Process] = set()
     gone = _until_gone(scope, started + grace, term)
     if not gone:
+        if outlived is not None:
+            outlived(scope.processes())
         scope.broadcast(signal.SIGKILL)
         kill = _sender(signal.SIGKILL, killed, again=True)
         gone = _until_gone(scope, time.monotonic() + kill_wait, kill)
@@ -270,7 +281,7 @@ class TreeWatcher:
         self.peak: Memory | None = None
         self.listeners: list[Listener] = []
         self._elsewhere_since: float | None = None
-        self._exits = ExitCounter(app.pid, process_name)
+        self._exits = ExitCounter(app.pid, process_name, process_command)
         self._snapshot, self._tick = snapshots(WALK_INTERVAL)
 
     def start(self) -> None:
@@ -289,6 +300,11 @@ class TreeWatcher:
     def crash_loop(self) -> CrashLoop | None:
         """The crash loop of the app's workers, once seen (respawn.py)."""
         return self._exits.loop
+
+    @property
+    def last_death(self) -> Death | None:
+        """The last of the tree's children seen to die (non-zero code or a signal), if any."""
+        return self._exits.last_death
 
     def sample(self) -> None:
         """Walk the tree once now: its memory, and the sockets it listens on."""
@@ -322,5 +338,6 @@ class TreeWatcher:
         """Stop sampling, after one last memory sample so a late peak is not missed."""
         self._stop.set()
         self.guard.join()
+        self._exits.close()
         if self._app.exit_code() is None and self.guard.error is None:
             self.guard.call(self._sample_memory)
