@@ -65,7 +65,6 @@ _DESCRIPTION = (
 
 
 Subcommand = Callable[[Sequence[str], Mapping[str, str], Console], None]
-TAIL_SHOWN = 10  # lines of the app's output repeated before a failure under --quiet
 
 # name -> "module:function"; imported only when used, so the release check starts fast.
 # A subcommand prints its own success lines and raises CheckFailed or UsageError otherwise.

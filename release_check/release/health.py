@@ -70,11 +70,6 @@ class Health:
         """Whether it has shown it is healthy (it may have failed since)."""
         return self.ready_at is not None
 
-    @property
-    def settled(self) -> bool:
-        """Healthy, or failed: nothing more to wait for."""
-        return self.ready or self.failure is not None
-
     def steady(self, now: float) -> bool:
         """Ready, and through the window after a ready line in which it must stay up."""
         if self.ready_at is None:
