@@ -48,9 +48,18 @@ def test_wrong_port_at_the_deadline_still_names_the_port(release_check: RunCheck
     assert [lst["port"] for lst in document["listeners"]] == [real_port]
 
 
-def test_loopback_bind_warns(release_check: RunCheck) -> None:
-    """An app bound to 127.0.0.1 passes with a warning that Heroku's router cannot reach it."""
-    result = release_check("-q", env=fixture_env("--bind", "127.0.0.1"))
+def test_loopback_bind_fails_by_default_naming_the_fix(release_check: RunCheck) -> None:
+    """An app bound to 127.0.0.1 fails: no router reaches it; the verdict says how to bind."""
+    result = release_check(env=fixture_env("--bind", "127.0.0.1"))
+    assert result.code == 1, result.out
+    assert result.verdict.startswith("release-check: FAILED: web listens only on 127.0.0.1:")
+    assert "bind 0.0.0.0" in result.verdict
+    assert "RELEASE_CHECK_ALLOW_LOOPBACK=1 passes it with a warning" in result.verdict
+
+
+def test_loopback_bind_warns_when_allowed(release_check: RunCheck) -> None:
+    """With --allow-loopback, an app bound to 127.0.0.1 passes with the loopback warning."""
+    result = release_check("-q", "--allow-loopback", env=fixture_env("--bind", "127.0.0.1"))
     assert result.code == 0, result.out
     lines = result.out.strip().splitlines()
     assert len(lines) == 2
@@ -59,11 +68,13 @@ def test_loopback_bind_warns(release_check: RunCheck) -> None:
 
 
 def test_loopback_bind_fails_with_strict_bind(release_check: RunCheck) -> None:
-    """--strict-bind turns the loopback warning into a failure."""
-    result = release_check("--strict-bind", env=fixture_env("--bind", "127.0.0.1"))
+    """--strict-bind keeps the loopback bind a failure, even with RELEASE_CHECK_ALLOW_LOOPBACK."""
+    env = fixture_env("--bind", "127.0.0.1", ALLOW_LOOPBACK="1")
+    result = release_check("--strict-bind", env=env)
     assert result.code == 1
     assert "FAILED: web listens only on 127.0.0.1" in result.verdict
-    assert release_check(env=fixture_env("--bind", "127.0.0.1", STRICT_BIND="1")).code == 1
+    assert "ALLOW_LOOPBACK" not in result.verdict
+    assert release_check(env={**env, "RELEASE_CHECK_STRICT_BIND": "1"}).code == 1
 
 
 def test_wildcard_bind_has_no_warning(release_check: RunCheck) -> None:

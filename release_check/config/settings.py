@@ -66,6 +66,7 @@ class Config:
     uptime: float = 1.0
     wrong_port_grace: float = 5.0
     strict_bind: bool = False
+    allow_loopback: bool = False
     max_memory_mb: float | None = None
     report: Path | None = None
     junit: Path | None = None
@@ -371,6 +372,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("strict_bind", _boolean,
             "fail, rather than warn, when the app listens only on a loopback address", "BOOL",
             switch=True),
+    Setting("allow_loopback", _boolean,
+            "pass, with a warning, an app that listens only on a loopback address (no router"
+            " reaches it; it fails by default)", "BOOL", switch=True),
     Setting("max_memory_mb", _megabytes,
             "fail when the app tree's peak memory exceeds this many MB (default: no limit)", "MB"),
     Setting("report", _file, "write a JSON report of the run to this file, whatever the outcome",

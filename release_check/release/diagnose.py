@@ -63,8 +63,15 @@ def loopback_only(label: str, serving: Sequence[Listener]) -> str | None:
     return (
         f"{label} listens only on {endpoints(serving)}:"
         " Heroku's router cannot reach a loopback address; bind 0.0.0.0 (or :: on"
-        " Fir-generation apps)"
+        " Fir-generation apps), as in flask run --host 0.0.0.0, uvicorn --host 0.0.0.0,"
+        " Node's listen(port) with no host"
     )
+
+
+def allow_loopback(failure: str) -> str:
+    """The loopback failure, with the setting that lets a run pass it anyway."""
+    return (f"{failure} (RELEASE_CHECK_ALLOW_LOOPBACK=1 passes it with a warning, for a process"
+            " no router reaches)")
 
 
 def ipv6_only(label: str, serving: Sequence[Listener]) -> str | None:

@@ -166,8 +166,8 @@ def _boot(current: Run) -> Target:
         listening = confirm_owner(app, current.target)
     record.listeners = listening.listeners
     loopback = diagnose.loopback_only(app.label, record.listeners)
-    if loopback and config.strict_bind:
-        raise LoopbackOnly(loopback)
+    if loopback and (config.strict_bind or not config.allow_loopback):
+        raise LoopbackOnly(loopback if config.strict_bind else diagnose.allow_loopback(loopback))
     ipv6 = diagnose.ipv6_only(app.label, record.listeners)
     slow = diagnose.slow_boot(app.label, record.listening_s or 0.0)
     record.warnings += [w for w in (loopback, ipv6, slow) if w]
