@@ -124,12 +124,18 @@ def over_memory(
 
 
 def hint(outcome: Outcome) -> str | None:
-    """What to try when the app redirects (3xx) or rejects the request (400)."""
+    """What to try when the app redirects (3xx), rejects the request (400) or is down (503)."""
     if outcome.status is not None and 300 <= outcome.status < 400:
         return (
             "an app that forces HTTPS redirects plain requests: release-check sends"
             " X-Forwarded-Proto: https unless RELEASE_CHECK_ROUTER_HEADERS=0, so make the app"
             " trust it (Django SECURE_PROXY_SSL_HEADER, Rails assume_ssl) or exempt the path"
+        )
+    if outcome.status == 503:
+        return (
+            "a health view answers 503 for as long as a service it checks is down (health"
+            " libraries do when the database or cache is unreachable): the body may name it;"
+            " check the config vars that point at it"
         )
     if outcome.status == 400:
         return (

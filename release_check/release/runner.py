@@ -16,6 +16,7 @@ from release_check.checking import (
     explain,
     fetch,
     request_headers,
+    request_id,
 )
 from release_check.config import (
     Config,
@@ -179,6 +180,7 @@ def _probe(current: Run) -> None:
     app, config, record, watcher = current.app, current.config, current.record, current.watcher
     http = current.http()
     phase = "before passing the check"
+    run_id = request_id() if config.router_headers else None
 
     def attempt_for(expected: Expectation, stop: threading.Event) -> Attempt:
         url = current.target.base_url + expected.path
@@ -188,7 +190,7 @@ def _probe(current: Run) -> None:
                 raise Stopped
             ensure_alive(app, phase, watcher)
             headers = request_headers(
-                expected, router=config.router_headers, host=config.host_header,
+                expected, router=run_id, host=config.host_header,
                 common=config.headers,
             )
             return fetch(http, url, timeout, expected.method, headers, workers=current.workers)
