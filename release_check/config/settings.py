@@ -357,7 +357,8 @@ SETTINGS: tuple[Setting, ...] = (
             "SECONDS"),
     Setting("request_timeout", _seconds, "seconds per HTTP attempt (default: 5)", "SECONDS"),
     Setting("settle", _seconds, "fail once a failing answer other than 502, 503, 504, 429 or 425"
-            " has come back unchanged this long, not at the timeout (default: 5)", "SECONDS"),
+            " has come back unchanged this long, not at the timeout (default: 5); a 503 after"
+            " four times this", "SECONDS"),
     Setting("shutdown_grace", _seconds,
             "seconds between SIGTERM and SIGKILL at teardown (default: 10)", "SECONDS"),
     Setting("env_file", _file,
