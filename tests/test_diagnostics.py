@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import jsonschema
 import pytest
 
 from release_check.release.diagnose import ignored_sigterm, loopback_only, over_memory, slow_boot
+from release_check.release.elsewhere import OtherPorts
 from release_check.release.ports import Listener
 from release_check.release.record import Memory, Shutdown
 from tests.conftest import REPO, RunCheck, fixture_env
@@ -33,6 +36,74 @@ def test_wrong_port_fails_early_naming_the_real_port(release_check: RunCheck) ->
     assert "listens on pid " in result.verdict
     assert "but not on $PORT" in result.verdict
     assert result.seconds < 15
+
+
+# A Prometheus-style metrics server opened at import, on a port of the kernel's choosing; the
+# app binds $PORT only BIND_AFTER seconds later.
+METRICS_FIRST = """
+import os, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Answer(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = self.server.body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+def serve(port, body):
+    server = ThreadingHTTPServer(("0.0.0.0", port), Answer)
+    server.body = body
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+serve(0, b"# HELP process_cpu_seconds_total\\n")
+time.sleep(float(sys.argv[1]))
+serve(int(os.environ["PORT"]), b"OKAY")
+time.sleep(60)
+"""
+
+
+def metrics_first(bind_after: str, **settings: str) -> dict[str, str]:
+    """Settings that boot an app opening a metrics port first, and $PORT ``bind_after`` later."""
+    command = shlex.join([sys.executable, "-c", METRICS_FIRST, bind_after])
+    return {"RELEASE_CHECK_WEB_COMMAND": command,
+            **{f"RELEASE_CHECK_{k.upper()}": v for k, v in settings.items()}}
+
+
+def test_a_metrics_port_opened_first_is_no_early_wrong_port(release_check: RunCheck) -> None:
+    """A metrics server at import, $PORT bound 3 s later: a pass, not a wrong-port failure."""
+    result = release_check(env=metrics_first("3", timeout="30", wrong_port_grace="1"))
+    assert result.code == 0, result.out
+
+
+def test_a_metrics_port_alone_is_named_at_the_deadline(release_check: RunCheck) -> None:
+    """An app that never binds $PORT beside its metrics port fails at the deadline, naming it."""
+    result = release_check(env=metrics_first("60", timeout="4", wrong_port_grace="1"))
+    assert result.code == 1
+    assert "but not on $PORT" in result.verdict
+    assert "(gave up after 4." in result.verdict
+
+
+def test_another_port_counts_as_the_app_if_default_or_passing() -> None:
+    """A framework default port is the app at once; another is asked, once per 2 s."""
+    asked: list[int] = []
+    now = [0.0]
+
+    def passes_check(listener: Listener) -> bool:
+        asked.append(listener.port)
+        return listener.port == 9100
+
+    ports = OtherPorts(passes_check, clock=lambda: now[0])
+    assert ports.evident([Listener("0.0.0.0", 8000, 1)], 41000)
+    assert asked == []
+    metrics = [Listener("0.0.0.0", 9200, 1)]
+    assert not ports.evident(metrics, 41000)
+    assert not ports.evident(metrics, 41000)
+    assert asked == [9200]
+    now[0] = 2.0
+    assert ports.evident([*metrics, Listener("0.0.0.0", 9100, 1)], 41000)
+    assert asked == [9200, 9100]
 
 
 def test_wrong_port_at_the_deadline_still_names_the_port(release_check: RunCheck,

@@ -368,7 +368,8 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds the app must stay up after passing; 0 turns the window off (default: 1)",
             "SECONDS"),
     Setting("wrong_port_grace", _seconds,
-            "fail once the app has listened on other ports, not $PORT, this long (default: 5)",
+            "fail once the app has listened on other ports, not $PORT, this long, if one is"
+            " evidently the app: it passes the check or is 3000/5000/8000/8080 (default: 5)",
             "SECONDS"),
     Setting("strict_bind", _boolean,
             "fail, rather than warn, when the app listens only on a loopback address", "BOOL",

@@ -15,6 +15,7 @@ from release_check.checking import (
     check_all,
     explain,
     fetch,
+    passes,
     request_headers,
     request_id,
 )
@@ -46,17 +47,22 @@ from release_check.release.boot import (
     wait_listening,
     watchful_sleep,
 )
+from release_check.release.elsewhere import OtherPorts
 from release_check.release.lifetime import Run
 from release_check.release.ports import (
+    Listener,
     Target,
     answering,
     bracketed,
+    endpoint,
     held_by,
     local_target,
     probes,
 )
 from release_check.release.record import ProcessRecord, Record
 from release_check.signals import SignalGuard
+
+_ELSEWHERE_TIMEOUT = 0.5  # asking another port must not hold the wait for $PORT for long
 
 
 def boot_command(config: Config) -> tuple[str, str, list[str]]:
@@ -156,13 +162,25 @@ def _judge_memory(config: Config, record: Record) -> None:
             raise ProcessFailed(process.name, message)
 
 
+def _passes_at(current: Run, listener: Listener) -> bool:
+    """Whether the app's first check passes on a port other than $PORT (it serves there)."""
+    expected, config = current.config.expectations()[0], current.config
+    url = f"http://{endpoint(listener.connect_address(), listener.port)}{expected.path}"
+    headers = request_headers(expected, router=request_id() if config.router_headers else None,
+                              host=config.host_header, common=config.headers)
+    outcome = fetch(current.http(), url, _ELSEWHERE_TIMEOUT, expected.method, headers,
+                    workers=current.workers)
+    return passes(outcome, expected)
+
+
 def _boot(current: Run) -> Target:
     """Wait for the socket, make sure it is the app's, judge how it was bound; say where."""
     app, config, record = current.app, current.config, current.record
     listening: Listening | None = None
+    other_ports = OtherPorts(lambda listener: _passes_at(current, listener))
     while listening is None:
         wait_listening(app, current.target, app.started + config.timeout, current.watcher,
-                       config.wrong_port_grace)
+                       config.wrong_port_grace, other_ports=other_ports)
         record.listening_s = app.elapsed()
         listening = confirm_owner(app, current.target)
     record.listeners = listening.listeners
