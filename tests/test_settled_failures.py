@@ -93,3 +93,25 @@ def test_a_503_unchanged_for_four_settle_times_settles_naming_why(release_check:
     assert "unchanged for 4." in result.verdict
     assert "answers 503 for as long as a service it checks is down" in result.verdict
     assert _checked_for(result.verdict) < 12.0
+
+
+def test_a_redirect_adding_a_slash_suggests_the_slashed_path(release_check: RunCheck) -> None:
+    """A 301 to /health_check/ (Django's APPEND_SLASH) names RELEASE_CHECK_PATH=/health_check/."""
+    result = release_check(env=fixture_env("--status", "301", "--body", "",
+                                           "--location", "/health_check/", timeout="30",
+                                           settle="1"))
+    assert result.code == 1
+    assert "hint: the app adds a slash to the path (Django's APPEND_SLASH): set" \
+           " RELEASE_CHECK_PATH=/health_check/" in result.verdict
+    assert "HTTPS" not in result.verdict
+
+
+def test_a_404_on_the_default_path_names_the_route_or_the_setting(
+        release_check: RunCheck) -> None:
+    """An app without /health_check answers 404: the verdict names the route and the setting."""
+    result = release_check(env=fixture_env("--health-path", "/healthz", timeout="30",
+                                           settle="1"))
+    assert result.code == 1
+    assert '-> 404 "not found"' in result.verdict
+    assert "hint: the app has no /health_check route: add one that answers 200 OKAY, or set" \
+           " RELEASE_CHECK_PATH to a route it has" in result.verdict

@@ -227,7 +227,7 @@ def _probe(current: Run) -> None:
 
 def _failure(result: CheckResult, app: App) -> str:
     polled = result.polled
-    hint = diagnose.hint(polled.last)
+    hint = diagnose.hint(polled.last, result.expected.path)
     settled = "" if polled.settled_s is None else f", unchanged for {polled.settled_s:.1f}s"
     return (
         f"{explain(polled.last, result.expected)}"
