@@ -11,7 +11,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from release_check.release.diagnose import ignored_sigterm, loopback_only, over_memory, slow_boot
+from release_check.release.diagnose import (
+    hidden_ready_line,
+    ignored_sigterm,
+    loopback_only,
+    over_memory,
+    slow_boot,
+)
 from release_check.release.elsewhere import OtherPorts
 from release_check.release.ports import Listener
 from release_check.release.record import Memory, Shutdown
@@ -283,3 +289,9 @@ def test_memory_limit_logic(peak_mb: int, limit: float | None, fails: bool) -> N
 def test_no_warning_when_nothing_was_killed() -> None:
     """A tree that went down on SIGTERM gets no shutdown warning."""
     assert ignored_sigterm("web", Shutdown(0.1, 0), 10) is None
+
+
+def test_a_ready_line_never_seen_suggests_the_log_level() -> None:
+    """Any ready regex gets the log-level hint; a Celery one names --loglevel=info."""
+    assert "raise its log level" in hidden_ready_line(r"Listening at: \S+")
+    assert "--loglevel=info" in hidden_ready_line(r"celery@\S+ ready")

@@ -188,3 +188,11 @@ def unstoppable(label: str, shutdown: Shutdown) -> str | None:
         f"could not stop {len(survivors)} process(es) of {label}, even with SIGKILL: {shown};"
         " they may still hold the port and memory"
     )
+
+
+def hidden_ready_line(pattern: str) -> str:
+    """Why a running process may never print its ready line: a log level that hides it."""
+    if "celery" in pattern.lower():
+        return ("; Celery prints its ready line at INFO, which its default log level (WARNING)"
+                " hides: run the worker with --loglevel=info")
+    return "; if it logs that line at a level its command hides, raise its log level"

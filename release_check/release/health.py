@@ -10,6 +10,7 @@ import threading
 from typing import Literal
 
 from release_check.config import ProcessSpec
+from release_check.release.diagnose import hidden_ready_line
 from release_check.text import describe_exit
 
 ReadyBy = Literal["line", "uptime", "exit"]
@@ -67,7 +68,7 @@ class Health:
         if elapsed < timeout:
             return None
         return (f"{spec.name} printed no {spec.describe_ready()} within {timeout:g}s"
-                " (it is still running)")
+                f" (it is still running){hidden_ready_line(spec.ready)}")
 
     def _exited(self, code: int, now: float) -> str | None:
         if self.exited_at is None:
