@@ -15,7 +15,7 @@ The hierarchy, in the manner of httpx's documented exception tree::
         ├── ForeignListener      the port answers, but not from the app's process tree
         ├── WrongPort            the app listens, but on other ports than $PORT
         ├── WrongAddress         the app listens on $PORT, but not at RELEASE_CHECK_HOST
-        ├── LoopbackOnly         the app listens only on loopback (with strict bind)
+        ├── LoopbackOnly         the app listens only on loopback (unless allowed)
         ├── AppExited            the app exited before it passed, or in the uptime window
         ├── CrashLooping         the app's workers keep dying and being respawned
         ├── NotHealthy           the deadline passed; carries the last outcome

@@ -224,3 +224,20 @@ def test_an_unwritable_junit_path_is_refused_before_the_run(
     assert code == 2
     assert "release-check: error: --junit: cannot write" in capsys.readouterr().err
     assert not marker.exists()
+
+
+def test_a_crash_annotation_and_summary_carry_the_error_line(release_check: RunCheck,
+                                                             tmp_path: Path) -> None:
+    """A gunicorn that exits 3 on a missing module: ::error and the summary name the cause."""
+    summary = tmp_path / "summary.md"
+    command = f"{sys.executable} -m gunicorn --workers 1 no_such_module_xyz:app"
+    result = release_check(env={**_actions_env(summary), "RELEASE_CHECK_WEB_COMMAND": command,
+                                "RELEASE_CHECK_TIMEOUT": "30"})
+    assert result.code == 1, result.out
+    errors = [line for line in result.out.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 1
+    assert "exited with code 3" in errors[0]
+    assert ("%0Aerror line of the app's output: ModuleNotFoundError: No module named"
+            " 'no_such_module_xyz'") in errors[0]
+    assert "error line of the app's output: ModuleNotFoundError: No module named" in (
+        summary.read_text())

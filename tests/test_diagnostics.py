@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from release_check.release.diagnose import ignored_sigterm, loopback_only, over_memory, slow_boot
+from release_check.release.diagnose import (
+    hidden_ready_line,
+    ignored_sigterm,
+    loopback_only,
+    over_memory,
+    slow_boot,
+)
+from release_check.release.elsewhere import OtherPorts
 from release_check.release.ports import Listener
 from release_check.release.record import Memory, Shutdown
 from tests.conftest import REPO, RunCheck, clean_env, crash_in_uptime_window, fixture_env
@@ -40,6 +48,74 @@ def test_wrong_port_fails_early_naming_the_real_port(release_check: RunCheck,
     assert read_report(report)["timings"]["total_s"] < 15
 
 
+# A Prometheus-style metrics server opened at import, on a port of the kernel's choosing; the
+# app binds $PORT only BIND_AFTER seconds later.
+METRICS_FIRST = """
+import os, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Answer(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = self.server.body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+def serve(port, body):
+    server = ThreadingHTTPServer(("0.0.0.0", port), Answer)
+    server.body = body
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+serve(0, b"# HELP process_cpu_seconds_total\\n")
+time.sleep(float(sys.argv[1]))
+serve(int(os.environ["PORT"]), b"OKAY")
+time.sleep(60)
+"""
+
+
+def metrics_first(bind_after: str, **settings: str) -> dict[str, str]:
+    """Settings that boot an app opening a metrics port first, and $PORT ``bind_after`` later."""
+    command = shlex.join([sys.executable, "-c", METRICS_FIRST, bind_after])
+    return {"RELEASE_CHECK_WEB_COMMAND": command,
+            **{f"RELEASE_CHECK_{k.upper()}": v for k, v in settings.items()}}
+
+
+def test_a_metrics_port_opened_first_is_no_early_wrong_port(release_check: RunCheck) -> None:
+    """A metrics server at import, $PORT bound 3 s later: a pass, not a wrong-port failure."""
+    result = release_check(env=metrics_first("3", timeout="30", wrong_port_grace="1"))
+    assert result.code == 0, result.out
+
+
+def test_a_metrics_port_alone_is_named_at_the_deadline(release_check: RunCheck) -> None:
+    """An app that never binds $PORT beside its metrics port fails at the deadline, naming it."""
+    result = release_check(env=metrics_first("60", timeout="4", wrong_port_grace="1"))
+    assert result.code == 1
+    assert "but not on $PORT" in result.verdict
+    assert "(gave up after 4." in result.verdict
+
+
+def test_another_port_counts_as_the_app_if_default_or_passing() -> None:
+    """A framework default port is the app at once; another is asked, once per 2 s."""
+    asked: list[int] = []
+    now = [0.0]
+
+    def passes_check(listener: Listener) -> bool:
+        asked.append(listener.port)
+        return listener.port == 9100
+
+    ports = OtherPorts(passes_check, clock=lambda: now[0])
+    assert ports.evident([Listener("0.0.0.0", 8000, 1)], 41000)
+    assert asked == []
+    metrics = [Listener("0.0.0.0", 9200, 1)]
+    assert not ports.evident(metrics, 41000)
+    assert not ports.evident(metrics, 41000)
+    assert asked == [9200]
+    now[0] = 2.0
+    assert ports.evident([*metrics, Listener("0.0.0.0", 9100, 1)], 41000)
+    assert asked == [9200, 9100]
+
+
 def test_wrong_port_at_the_deadline_still_names_the_port(release_check: RunCheck,
                                                          tmp_path: Path) -> None:
     """When the deadline comes first, the failure still names where the app listens."""
@@ -53,9 +129,18 @@ def test_wrong_port_at_the_deadline_still_names_the_port(release_check: RunCheck
     assert [lst["port"] for lst in document["listeners"]] == [real_port]
 
 
-def test_loopback_bind_warns(release_check: RunCheck) -> None:
-    """An app bound to 127.0.0.1 passes with a warning that Heroku's router cannot reach it."""
-    result = release_check("-q", env=fixture_env("--bind", "127.0.0.1"))
+def test_loopback_bind_fails_by_default_naming_the_fix(release_check: RunCheck) -> None:
+    """An app bound to 127.0.0.1 fails: no router reaches it; the verdict says how to bind."""
+    result = release_check(env=fixture_env("--bind", "127.0.0.1"))
+    assert result.code == 1, result.out
+    assert result.verdict.startswith("release-check: FAILED: web listens only on 127.0.0.1:")
+    assert "bind 0.0.0.0" in result.verdict
+    assert "RELEASE_CHECK_ALLOW_LOOPBACK=1 passes it with a warning" in result.verdict
+
+
+def test_loopback_bind_warns_when_allowed(release_check: RunCheck) -> None:
+    """With --allow-loopback, an app bound to 127.0.0.1 passes with the loopback warning."""
+    result = release_check("-q", "--allow-loopback", env=fixture_env("--bind", "127.0.0.1"))
     assert result.code == 0, result.out
     lines = result.out.strip().splitlines()
     assert len(lines) == 2
@@ -64,11 +149,13 @@ def test_loopback_bind_warns(release_check: RunCheck) -> None:
 
 
 def test_loopback_bind_fails_with_strict_bind(release_check: RunCheck) -> None:
-    """--strict-bind turns the loopback warning into a failure."""
-    result = release_check("--strict-bind", env=fixture_env("--bind", "127.0.0.1"))
+    """--strict-bind keeps the loopback bind a failure, even with RELEASE_CHECK_ALLOW_LOOPBACK."""
+    env = fixture_env("--bind", "127.0.0.1", ALLOW_LOOPBACK="1")
+    result = release_check("--strict-bind", env=env)
     assert result.code == 1
     assert "FAILED: web listens only on 127.0.0.1" in result.verdict
-    assert release_check(env=fixture_env("--bind", "127.0.0.1", STRICT_BIND="1")).code == 1
+    assert "ALLOW_LOOPBACK" not in result.verdict
+    assert release_check(env={**env, "RELEASE_CHECK_STRICT_BIND": "1"}).code == 1
 
 
 def test_wildcard_bind_has_no_warning(release_check: RunCheck) -> None:
@@ -216,3 +303,9 @@ def test_memory_limit_logic(peak_mb: int, limit: float | None, fails: bool) -> N
 def test_no_warning_when_nothing_was_killed() -> None:
     """A tree that went down on SIGTERM gets no shutdown warning."""
     assert ignored_sigterm("web", Shutdown(0.1, 0), 10) is None
+
+
+def test_a_ready_line_never_seen_suggests_the_log_level() -> None:
+    """Any ready regex gets the log-level hint; a Celery one names --loglevel=info."""
+    assert "raise its log level" in hidden_ready_line(r"Listening at: \S+")
+    assert "--loglevel=info" in hidden_ready_line(r"celery@\S+ ready")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -94,9 +95,9 @@ def test_the_same_failing_answer_ends_the_polling_after_the_settle_time() -> Non
     assert 3.0 <= fake.now < 3.6
 
 
-@pytest.mark.parametrize("status", [425, 429, 502, 503, 504])
+@pytest.mark.parametrize("status", [425, 429, 502, 504])
 def test_not_ready_statuses_are_retried_until_the_deadline(status: int) -> None:
-    """An unchanging 502, 503, 504, 429 or 425 means "not ready yet": polled to the deadline."""
+    """An unchanging 502, 504, 429 or 425 means "not ready yet": polled to the deadline."""
     fake = FakeClock()
     _, settled, _ = _poll([Outcome("response", 0.0, status=status, body="wait")], fake, 20.0)
     assert settled is None
@@ -129,10 +130,35 @@ def test_a_changing_failure_does_not_settle() -> None:
     assert fake.now == pytest.approx(20.0)
 
 
-def test_a_not_ready_answer_between_failures_starts_the_count_again() -> None:
-    """500, then 503, then 500 again: the settle time counts from the last change."""
+def test_an_unchanging_503_settles_after_four_settle_times() -> None:
+    """A 503 is waited for longer than a 500 (four settle times), not until the deadline."""
     fake = FakeClock()
-    answers = iter([BROKEN] * 5 + [WARMING] * 40)
+    _, settled, _ = _poll([WARMING], fake, 60.0)
+    assert settled is not None
+    assert 12.0 <= fake.now < 12.6
+
+
+def test_a_failure_differing_only_in_ids_times_and_digits_settles() -> None:
+    """A 500 echoing a new request id, time and address each time counts as the same answer."""
+    fake = FakeClock()
+    count = iter(range(10**6))
+
+    def attempt(_timeout: float) -> Outcome:
+        n = next(count)
+        body = (f"Server Error (500): request {uuid.uuid4()} at 12:00:{n:02d},"
+                f" object at {hex(0x7F3A2B000000 + n * 4099)}, digest {uuid.uuid4().hex}")
+        return Outcome("response", 0.0, status=500, body=body)
+
+    polled = poll_until_passing(attempt, EXPECTED, 60.0, 5.0, sleep=fake.sleep,
+                                clock=fake.clock, pacing=SETTLE)
+    assert polled.settled_s is not None
+    assert fake.now < 3.6
+
+
+def test_a_not_ready_answer_between_failures_starts_the_count_again() -> None:
+    """500, then 502, then 500 again: the settle time counts from the last change."""
+    fake = FakeClock()
+    answers = iter([BROKEN] * 5 + [Outcome("response", 0.01, status=502, body="")] * 40)
 
     def attempt(_timeout: float) -> Outcome:
         return next(answers, BROKEN)

@@ -132,13 +132,17 @@ def test_hypercorn_dual_stack_wildcard_passes_without_warning(release_check: Run
 
 @needs_ipv6
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_node_on_ipv6_loopback_passes_with_the_loopback_warning(release_check: RunCheck,
-                                                               tmp_path: Path) -> None:
-    """Node listen(port, '::1') passes at once with the loopback warning; strict bind fails."""
+def test_node_on_ipv6_loopback_fails_unless_allowed(release_check: RunCheck,
+                                                    tmp_path: Path) -> None:
+    """Node listen(port, '::1') fails; allowed, it passes at once with the loopback warning."""
     script = tmp_path / "server.js"
     script.write_text("require('http').createServer((q, r) => r.end('OKAY'))"
                       ".listen(process.env.PORT, '::1');\n")
     env = {"RELEASE_CHECK_WEB_COMMAND": f"node {script}", "RELEASE_CHECK_TIMEOUT": "30"}
+    refused = release_check(env=env)
+    assert refused.code == 1
+    assert "FAILED: web listens only on [::1]:" in refused.verdict
+    env["RELEASE_CHECK_ALLOW_LOOPBACK"] = "1"
     result = release_check("-q", env=env)
     assert result.code == 0, result.out
     assert "warning: web listens only on [::1]:" in result.out
@@ -146,6 +150,16 @@ def test_node_on_ipv6_loopback_passes_with_the_loopback_warning(release_check: R
     strict = release_check("--strict-bind", env=env)
     assert strict.code == 1
     assert "FAILED: web listens only on [::1]:" in strict.verdict
+
+
+def test_uvicorn_on_loopback_fails_with_the_fix(release_check: RunCheck) -> None:
+    """A real uvicorn --host 127.0.0.1 fails at once, naming uvicorn --host 0.0.0.0."""
+    result = release_check(env={"RELEASE_CHECK_WEB_COMMAND": f"{UVICORN} --host 127.0.0.1",
+                                "RELEASE_CHECK_TIMEOUT": "30"})
+    assert result.code == 1, result.out
+    assert "FAILED: web listens only on 127.0.0.1:" in result.verdict
+    assert "uvicorn --host 0.0.0.0" in result.verdict
+    assert result.seconds < 20
 
 
 @needs_ipv6
@@ -195,7 +209,7 @@ def test_two_thousand_ports_make_a_short_verdict(release_check: RunCheck) -> Non
             "    listening.append(sock)\n"
             "time.sleep(60)\n")
     env = {"RELEASE_CHECK_WEB_COMMAND": shlex.join([sys.executable, "-c", code]),
-           "RELEASE_CHECK_TIMEOUT": "60", "RELEASE_CHECK_WRONG_PORT_GRACE": "1"}
+           "RELEASE_CHECK_TIMEOUT": "8", "RELEASE_CHECK_WRONG_PORT_GRACE": "1"}
     result = release_check(env=env)
     assert result.code == 1
     assert "and 1,997 more but not on $PORT" in result.verdict

@@ -38,11 +38,13 @@ def test_ready_line_makes_it_healthy_at_once() -> None:
 
 
 def test_missing_ready_line_fails_at_the_timeout_not_before() -> None:
-    """No ready line by the process's timeout fails, saying what was awaited."""
+    """No ready line by the process's timeout fails, saying what was awaited and which level."""
     health = Health(CELERY, started=0.0)
     assert health.observe(None, 19.9) is None
     assert health.observe(None, 20.0) == (
-        r"worker printed no line matching /celery@\S+ ready/ within 20s (it is still running)"
+        r"worker printed no line matching /celery@\S+ ready/ within 20s (it is still running);"
+        " Celery prints its ready line at INFO, which its default log level (WARNING) hides:"
+        " run the worker with --loglevel=info"
     )
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import shlex
+import sys
+from pathlib import Path
 
-from tests.conftest import RunCheck, fixture_env
+from tests.conftest import APPS, RunCheck, fixture_env
 
 
 def _checked_for(verdict: str) -> float:
@@ -44,10 +47,10 @@ def test_a_right_status_with_the_wrong_body_settles(release_check: RunCheck) -> 
     assert _checked_for(result.verdict) < 10.0
 
 
-def test_a_constant_503_is_retried_until_the_deadline(release_check: RunCheck) -> None:
-    """A 503 means warming up: retried until the timeout, however short the settle time."""
+def test_a_constant_503_is_retried_past_the_settle_time(release_check: RunCheck) -> None:
+    """A 503 means warming up: retried past the settle time, here until a shorter timeout."""
     result = release_check(env=fixture_env("--status", "503", "--body", "warming up",
-                                           timeout="4", settle="1"))
+                                           timeout="4", settle="2"))
     assert result.code == 1
     assert '-> 503 "warming up"' in result.verdict
     assert "unchanged" not in result.verdict
@@ -60,3 +63,55 @@ def test_a_500_that_turns_into_200_before_the_settle_time_passes(release_check: 
                                            timeout="30"))
     assert result.code == 0, result.out
     assert 'PASSED GET /health_check -> 200 "OKAY"' in result.verdict
+
+
+def request_id_app(status: int, ids: Path, **settings: str) -> dict[str, str]:
+    """Settings that boot tests/apps/request_id_app.py answering ``status``, logging ids to ids."""
+    command = shlex.join([sys.executable, str(APPS / "request_id_app.py"), str(status), str(ids)])
+    return {"RELEASE_CHECK_WEB_COMMAND": command,
+            **{f"RELEASE_CHECK_{k.upper()}": v for k, v in settings.items()}}
+
+
+def test_a_500_echoing_ids_and_times_settles_with_one_request_id(release_check: RunCheck,
+                                                                 tmp_path: Path) -> None:
+    """A 500 whose body echoes X-Request-Id, the time and a counter settles; one id per run."""
+    ids = tmp_path / "ids"
+    result = release_check(env=request_id_app(500, ids, timeout="30", settle="1"))
+    assert result.code == 1
+    assert "unchanged for 1." in result.verdict
+    assert _checked_for(result.verdict) < 10.0
+    seen = ids.read_text().split()
+    assert len(seen) > 1
+    assert len(set(seen)) == 1
+
+
+def test_a_503_unchanged_for_four_settle_times_settles_naming_why(release_check: RunCheck,
+                                                                  tmp_path: Path) -> None:
+    """A 503 that stays the same (a health view whose database is down) settles, with a hint."""
+    result = release_check(env=request_id_app(503, tmp_path / "ids", timeout="30", settle="1"))
+    assert result.code == 1
+    assert "unchanged for 4." in result.verdict
+    assert "answers 503 for as long as a service it checks is down" in result.verdict
+    assert _checked_for(result.verdict) < 12.0
+
+
+def test_a_redirect_adding_a_slash_suggests_the_slashed_path(release_check: RunCheck) -> None:
+    """A 301 to /health_check/ (Django's APPEND_SLASH) names RELEASE_CHECK_PATH=/health_check/."""
+    result = release_check(env=fixture_env("--status", "301", "--body", "",
+                                           "--location", "/health_check/", timeout="30",
+                                           settle="1"))
+    assert result.code == 1
+    assert "hint: the app adds a slash to the path (Django's APPEND_SLASH): set" \
+           " RELEASE_CHECK_PATH=/health_check/" in result.verdict
+    assert "HTTPS" not in result.verdict
+
+
+def test_a_404_on_the_default_path_names_the_route_or_the_setting(
+        release_check: RunCheck) -> None:
+    """An app without /health_check answers 404: the verdict names the route and the setting."""
+    result = release_check(env=fixture_env("--health-path", "/healthz", timeout="30",
+                                           settle="1"))
+    assert result.code == 1
+    assert '-> 404 "not found"' in result.verdict
+    assert "hint: the app has no /health_check route: add one that answers 200 OKAY, or set" \
+           " RELEASE_CHECK_PATH to a route it has" in result.verdict

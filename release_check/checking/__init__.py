@@ -5,7 +5,7 @@ the command line and the wait for the socket never pay for them.
 """
 
 from release_check.checking.attempt import BODY_LIMIT, Outcome, client, explain, fetch, passes
-from release_check.checking.headers import request_headers
+from release_check.checking.headers import request_headers, request_id
 from release_check.checking.parallel import Attempt, CheckResult, Stopped, check_all
 from release_check.checking.retry import Pacing, Polled, poll_until_passing
 from release_check.checking.warmup import HttpWarmup
@@ -28,4 +28,5 @@ __all__ = [
     "passes",
     "poll_until_passing",
     "request_headers",
+    "request_id",
 ]

@@ -45,6 +45,7 @@ class Outcome:
     location: str | None = None
     detail: str = ""
     headers: tuple[tuple[str, str], ...] = ()  # the response's, for header expectations
+    cut: bool = False  # the body went on past BODY_LIMIT: only its start was read
 
 
 def client(*, internet: bool = False, follow_redirects: bool = False) -> httpx.Client:
@@ -70,14 +71,20 @@ def _decode(raw: bytes, charset: str | None) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
-def _read_capped(response: httpx.Response, limit: int, deadline: float) -> bytes:
-    """At most ``limit`` bytes of body, stopping early if the attempt's time runs out."""
+def _read_capped(response: httpx.Response, limit: int, deadline: float) -> bytearray | None:
+    """The body, of which more than ``limit`` bytes means cut; None if time ran out first.
+
+    A body still arriving at the deadline (a byte every half second, endless whitespace
+    chunks) is no answer at all: its first bytes may read OKAY while the rest never comes.
+    """
     body = bytearray()
     for chunk in response.iter_raw():
         body += chunk
-        if len(body) >= limit or time.monotonic() >= deadline:
-            break
-    return bytes(body[:limit])
+        if len(body) > limit:
+            return body
+        if time.monotonic() >= deadline:
+            return None
+    return body
 
 
 def fetch(
@@ -123,6 +130,9 @@ def _exchange(
         with http.stream(method, url, timeout=timeout, headers=headers,
                          content=content) as response:
             raw = _read_capped(response, BODY_LIMIT, started + timeout)
+            if raw is None:
+                return Outcome("timeout", took(),
+                               detail=f"the body was not complete within {timeout:.2f}s")
     except httpx.ConnectError as error:
         kind: OutcomeKind = "refused" if _refused(error) else "connect-error"
         return Outcome(kind, took(), detail=str(error))
@@ -136,9 +146,10 @@ def _exchange(
         "response",
         took(),
         status=response.status_code,
-        body=_decode(raw, response.charset_encoding),
+        body=_decode(bytes(raw[:BODY_LIMIT]), response.charset_encoding),
         location=response.headers.get("location"),
         headers=tuple(response.headers.multi_items()[:_HEADER_LIMIT]),
+        cut=len(raw) > BODY_LIMIT,
     )
 
 
@@ -154,11 +165,17 @@ def _refused(error: BaseException) -> bool:
     return False
 
 
+def _whole_needed(outcome: Outcome, expected: Expectation) -> bool:
+    """An exact or JSON match judges the whole body, which a cut one is not."""
+    return outcome.cut and expected.body.kind in ("exact", "json")
+
+
 def passes(outcome: Outcome, expected: Expectation) -> bool:
-    """A response whose status is expected and whose body matches."""
+    """A response whose status is expected and whose body matches (whole, where it must)."""
     return (
         outcome.kind == "response"
         and outcome.status in expected.status
+        and not _whole_needed(outcome, expected)
         and expected.body.mismatch(outcome.body) is None
         and response_mismatch(expected, outcome.status, outcome.location, outcome.headers) is None
     )
@@ -172,6 +189,9 @@ def explain(outcome: Outcome, expected: Expectation) -> str:
     if outcome.status is not None and 300 <= outcome.status < 400:
         got += (f", a redirect to {quoted(outcome.location, 200)} (redirects are not followed)"
                 if outcome.location else ", a redirect with no Location header")
+    if outcome.status in expected.status and _whole_needed(outcome, expected):
+        got += (f" (the body goes on past {BODY_LIMIT // 1024} KiB, where reading stops, so"
+                f" it cannot be matched whole)")
     why = expected.body.mismatch(outcome.body) if outcome.status in expected.status else None
     if why and expected.body.kind == "json":
         got += f" ({why})"

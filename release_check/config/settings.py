@@ -64,6 +64,7 @@ class Config:
     uptime: float = 1.0
     wrong_port_grace: float = 5.0
     strict_bind: bool = False
+    allow_loopback: bool = False
     max_memory_mb: float | None = None
     report: Path | None = None
     junit: Path | None = None
@@ -371,7 +372,8 @@ SETTINGS: tuple[Setting, ...] = (
             "SECONDS"),
     Setting("request_timeout", _seconds, "seconds per HTTP attempt (default: 5)", "SECONDS"),
     Setting("settle", _seconds, "fail once a failing answer other than 502, 503, 504, 429 or 425"
-            " has come back unchanged this long, not at the timeout (default: 5)", "SECONDS"),
+            " has come back unchanged this long, not at the timeout (default: 5); a 503 after"
+            " four times this", "SECONDS"),
     Setting("shutdown_grace", _seconds,
             "seconds between SIGTERM and SIGKILL at teardown (default: 10)", "SECONDS"),
     Setting("env_file", _file,
@@ -381,11 +383,15 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds the app must stay up after passing; 0 turns the window off (default: 1)",
             "SECONDS"),
     Setting("wrong_port_grace", _seconds,
-            "fail once the app has listened on other ports, not $PORT, this long (default: 5)",
+            "fail once the app has listened on other ports, not $PORT, this long, if one is"
+            " evidently the app: it passes the check or is 3000/5000/8000/8080 (default: 5)",
             "SECONDS"),
     Setting("strict_bind", _boolean,
             "fail, rather than warn, when the app listens only on a loopback address", "BOOL",
             switch=True),
+    Setting("allow_loopback", _boolean,
+            "pass, with a warning, an app that listens only on a loopback address (no router"
+            " reaches it; it fails by default)", "BOOL", switch=True),
     Setting("max_memory_mb", _megabytes,
             "fail when the app tree's peak memory exceeds this many MB (default: no limit)", "MB"),
     Setting("report", _file, "write a JSON report of the run to this file, whatever the outcome",

@@ -18,6 +18,7 @@ from release_check.errors import (
 )
 from release_check.release import diagnose
 from release_check.release.app import App
+from release_check.release.elsewhere import OtherPorts
 from release_check.release.ports import (
     Listener,
     Target,
@@ -102,14 +103,15 @@ def _never_listened(app: App, target: Target, watcher: TreeWatcher) -> CheckFail
 
 
 def wait_listening(
-    app: App, target: Target, deadline: float, watcher: TreeWatcher, wrong_port_grace: float
+    app: App, target: Target, deadline: float, watcher: TreeWatcher, wrong_port_grace: float,
+    *, other_ports: OtherPorts,
 ) -> None:
     """Return once the target accepts connections; fail at once if the app exits first.
 
     Fail as soon as its workers are seen crash-looping, too. Fail early too once the app has
-    listened elsewhere, but not on the target, for ``wrong_port_grace`` seconds: it will not
-    move to $PORT by itself. Without an explicit host, any address the app may listen at on
-    $PORT is polled (see ``probes``).
+    listened elsewhere, but not on the target, for ``wrong_port_grace`` seconds, if the other
+    port is evidently the app (``other_ports``): it will not move to $PORT by itself. Without
+    an explicit host, any address the app may listen at on $PORT is polled (see ``probes``).
     """
     phase = f"before listening on port {target.port}"
     with Poller(target, _CONNECT_TIMEOUT) as poller:
@@ -117,7 +119,8 @@ def wait_listening(
             ensure_alive(app, phase, watcher)
             if poller.answer(watcher.listeners):
                 return
-            if watcher.elsewhere_for() >= wrong_port_grace:
+            if (watcher.elsewhere_for() >= wrong_port_grace
+                    and other_ports.evident(watcher.listeners, target.port)):
                 raise _misbound(app.label, target, watcher.listeners)
             if time.monotonic() >= deadline:
                 raise _never_listened(app, target, watcher)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from release_check.checking import Outcome
 from release_check.release.ports import (
@@ -63,8 +64,15 @@ def loopback_only(label: str, serving: Sequence[Listener]) -> str | None:
     return (
         f"{label} listens only on {endpoints(serving)}:"
         " Heroku's router cannot reach a loopback address; bind 0.0.0.0 (or :: on"
-        " Fir-generation apps)"
+        " Fir-generation apps), as in flask run --host 0.0.0.0, uvicorn --host 0.0.0.0,"
+        " Node's listen(port) with no host"
     )
+
+
+def allow_loopback(failure: str) -> str:
+    """The loopback failure, with the setting that lets a run pass it anyway."""
+    return (f"{failure} (RELEASE_CHECK_ALLOW_LOOPBACK=1 passes it with a warning, for a process"
+            " no router reaches)")
 
 
 def ipv6_only(label: str, serving: Sequence[Listener]) -> str | None:
@@ -116,13 +124,47 @@ def over_memory(
     )
 
 
-def hint(outcome: Outcome) -> str | None:
-    """What to try when the app redirects (3xx) or rejects the request (400)."""
-    if outcome.status is not None and 300 <= outcome.status < 400:
+DEFAULT_PATH = "/health_check"
+
+
+def _slashed(outcome: Outcome, path: str) -> str | None:
+    """The path with a slash added, if the app redirects there (Django's APPEND_SLASH)."""
+    if outcome.location is None:
+        return None
+    target, slashed = urlsplit(outcome.location), urlsplit(path).path + "/"
+    return slashed if target.scheme in {"", "http"} and target.path == slashed else None
+
+
+def _not_found(path: str) -> str:
+    if path == DEFAULT_PATH:
+        return (f"the app has no {DEFAULT_PATH} route: add one that answers 200 OKAY, or set"
+                " RELEASE_CHECK_PATH to a route it has (and RELEASE_CHECK_EXPECTED_BODY to what"
+                " that answers)")
+    return f"the app has no route at {path}: check RELEASE_CHECK_PATH"
+
+
+def hint(outcome: Outcome, path: str) -> str | None:
+    """What to try when the app redirects (3xx), rejects the request (400, 404) or is down (503).
+
+    ``path`` is the path requested.
+    """
+    redirect = outcome.status is not None and 300 <= outcome.status < 400
+    if redirect and (slashed := _slashed(outcome, path)):
+        return (f"the app adds a slash to the path (Django's APPEND_SLASH): set"
+                f" RELEASE_CHECK_PATH={slashed}")
+    if redirect:
         return (
             "an app that forces HTTPS redirects plain requests: release-check sends"
             " X-Forwarded-Proto: https unless RELEASE_CHECK_ROUTER_HEADERS=0, so make the app"
             " trust it (Django SECURE_PROXY_SSL_HEADER, Rails assume_ssl) or exempt the path"
+        )
+    if outcome.status == 404:
+        return _not_found(path)
+    if outcome.status == 503:
+        return (
+            "a health view answers 503 for as long as a service it checks is down (health"
+            " libraries do when the database or cache is unreachable): the body may name it;"
+            " check the config vars that point at it"
         )
     if outcome.status == 400:
         return (
@@ -146,3 +188,11 @@ def unstoppable(label: str, shutdown: Shutdown) -> str | None:
         f"could not stop {len(survivors)} process(es) of {label}, even with SIGKILL: {shown};"
         " they may still hold the port and memory"
     )
+
+
+def hidden_ready_line(pattern: str) -> str:
+    """Why a running process may never print its ready line: a log level that hides it."""
+    if "celery" in pattern.lower():
+        return ("; Celery prints its ready line at INFO, which its default log level (WARNING)"
+                " hides: run the worker with --loglevel=info")
+    return "; if it logs that line at a level its command hides, raise its log level"

@@ -12,8 +12,9 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from release_check.errors import ReleaseCheckError
+from release_check.errors import AppExited, CrashLooping, ProcessFailed, ReleaseCheckError
 from release_check.release.record import Record
+from release_check.release.tail import error_line
 
 if TYPE_CHECKING:
     from release_check.release.stages import Stage
@@ -52,8 +53,20 @@ def workflow_commands(record: Record, error: ReleaseCheckError | None) -> list[s
     title = f"title={escape_property(TITLE)}"
     lines = [f"::warning {title}::{escape_data(warning)}" for warning in record.warnings]
     if error is not None:
-        lines += [f"::error {title}::{escape_data(line)}" for line in error.lines()]
+        cause = _cause(record, error)
+        shown = error.lines()
+        shown[-1] += f"\n{cause}" if cause else ""
+        lines += [f"::error {title}::{escape_data(line)}" for line in shown]
     return lines
+
+
+def _cause(record: Record, error: ReleaseCheckError) -> str | None:
+    """For a crash, the app's error line, so that the annotation says why, not only how."""
+    if not isinstance(error, AppExited | ProcessFailed | CrashLooping):
+        return None
+    whose = error.process if isinstance(error, ProcessFailed) else None
+    line = error_line(record.tail_of(whose))
+    return f"error line of {whose or 'the app'}'s output: {line}" if line else None
 
 
 def step_summary(record: Record, error: ReleaseCheckError | None) -> str:
@@ -62,8 +75,9 @@ def step_summary(record: Record, error: ReleaseCheckError | None) -> str:
 
     verdict = "✅ **PASSED**" if error is None else "❌ **FAILED**"
     reason = "" if error is None else f": {_cell('; '.join(error.lines()))}"
-    lines = [f"### release-check: {verdict}{reason}", "", "| stage | result | time | detail |",
-             "|---|---|---|---|"]
+    cause = None if error is None else _cause(record, error)
+    lines = [f"### release-check: {verdict}{reason}", *(["", _cell(cause)] if cause else []),
+             "", "| stage | result | time | detail |", "|---|---|---|---|"]
     lines += [_row(stage) for stage in stages(record, error)]
     if record.warnings:
         lines += ["", "**Warnings**", "", *[f"- {_cell(w)}" for w in record.warnings]]

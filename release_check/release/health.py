@@ -11,6 +11,7 @@ import threading
 from typing import Literal
 
 from release_check.config import ProcessSpec, ready_variable
+from release_check.release.diagnose import hidden_ready_line
 from release_check.release.respawn import CrashLoop, Death
 from release_check.release.tail import looks_like_error
 from release_check.text import app_text, counted, describe_exit, uncoloured
@@ -114,7 +115,7 @@ class Health:
         if elapsed < timeout:
             return None
         return (f"{spec.name} printed no {spec.describe_ready()} within {timeout:g}s"
-                " (it is still running)")
+                f" (it is still running){hidden_ready_line(spec.ready)}")
 
     def _exited(self, code: int, now: float) -> str | None:
         if self.exited_at is None:

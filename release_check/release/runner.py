@@ -15,7 +15,9 @@ from release_check.checking import (
     check_all,
     explain,
     fetch,
+    passes,
     request_headers,
+    request_id,
 )
 from release_check.config import (
     Config,
@@ -45,11 +47,14 @@ from release_check.release.boot import (
     wait_listening,
     watchful_sleep,
 )
+from release_check.release.elsewhere import OtherPorts
 from release_check.release.lifetime import Run
 from release_check.release.ports import (
+    Listener,
     Target,
     answering,
     bracketed,
+    endpoint,
     held_by,
     local_target,
     probes,
@@ -57,6 +62,8 @@ from release_check.release.ports import (
 from release_check.release.record import ProcessRecord, Record, ThenRecord
 from release_check.release.then import run_then
 from release_check.signals import SignalGuard
+
+_ELSEWHERE_TIMEOUT = 0.5  # asking another port must not hold the wait for $PORT for long
 
 
 def boot_command(config: Config) -> tuple[str, str, list[str]]:
@@ -166,19 +173,31 @@ def _judge_memory(config: Config, record: Record) -> None:
             raise ProcessFailed(process.name, message)
 
 
+def _passes_at(current: Run, listener: Listener) -> bool:
+    """Whether the app's first check passes on a port other than $PORT (it serves there)."""
+    expected, config = current.config.expectations()[0], current.config
+    url = f"http://{endpoint(listener.connect_address(), listener.port)}{expected.path}"
+    headers = request_headers(expected, router=request_id() if config.router_headers else None,
+                              host=config.host_header, common=config.headers)
+    outcome = fetch(current.http(), url, _ELSEWHERE_TIMEOUT, expected.method, headers,
+                    workers=current.workers)
+    return passes(outcome, expected)
+
+
 def _boot(current: Run) -> Target:
     """Wait for the socket, make sure it is the app's, judge how it was bound; say where."""
     app, config, record = current.app, current.config, current.record
     listening: Listening | None = None
+    other_ports = OtherPorts(lambda listener: _passes_at(current, listener))
     while listening is None:
         wait_listening(app, current.target, app.started + config.timeout, current.watcher,
-                       config.wrong_port_grace)
+                       config.wrong_port_grace, other_ports=other_ports)
         record.listening_s = app.elapsed()
         listening = confirm_owner(app, current.target)
     record.listeners = listening.listeners
     loopback = diagnose.loopback_only(app.label, record.listeners)
-    if loopback and config.strict_bind:
-        raise LoopbackOnly(loopback)
+    if loopback and (config.strict_bind or not config.allow_loopback):
+        raise LoopbackOnly(loopback if config.strict_bind else diagnose.allow_loopback(loopback))
     ipv6 = diagnose.ipv6_only(app.label, record.listeners)
     slow = diagnose.slow_boot(app.label, record.listening_s or 0.0)
     record.warnings += [w for w in (loopback, ipv6, slow) if w]
@@ -190,6 +209,7 @@ def _probe(current: Run) -> None:
     app, config, record, watcher = current.app, current.config, current.record, current.watcher
     http = current.http()
     phase = "before passing the check"
+    run_id = request_id() if config.router_headers else None
 
     def attempt_for(expected: Expectation, stop: threading.Event) -> Attempt:
         url = current.target.base_url + expected.path
@@ -199,7 +219,7 @@ def _probe(current: Run) -> None:
                 raise Stopped
             ensure_alive(app, phase, watcher)
             headers = request_headers(
-                expected, router=config.router_headers, host=config.host_header,
+                expected, router=run_id, host=config.host_header,
                 common=config.headers,
             )
             return fetch(http, url, timeout, expected.method, headers, workers=current.workers,
@@ -228,7 +248,7 @@ def _ready_line(current: Run) -> None:
 
 def _failure(result: CheckResult, app: App) -> str:
     polled = result.polled
-    hint = diagnose.hint(polled.last)
+    hint = diagnose.hint(polled.last, result.expected.path)
     settled = "" if polled.settled_s is None else f", unchanged for {polled.settled_s:.1f}s"
     return (
         f"{explain(polled.last, result.expected)}"

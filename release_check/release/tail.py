@@ -114,3 +114,15 @@ def tail_report(tail: Tail, *, relayed: bool, whose: str = "the app") -> list[st
         shown += [f"  {'!' if looks_like_error(line) else '|'} {app_text(line, _SHOWN_LIMIT)}"
                   for line in tail.lines]
     return shown
+
+
+def error_line(tail: Tail) -> str | None:
+    """The line most likely to say why the app failed, escaped: the hidden one, else the last.
+
+    An earlier error line is kept only when later noise (a server's own traceback) followed it,
+    so it is the cause; otherwise the tail's last error line is.
+    """
+    if tail.earlier_error:
+        return app_text(tail.earlier_error.text, _SHOWN_LIMIT)
+    found = [line for line in tail.lines if looks_like_error(line)]
+    return app_text(found[-1].strip(), _SHOWN_LIMIT) if found else None
