@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "release_check"
-SUBPACKAGES = ("config", "checking", "release", "live")
+SUBPACKAGES = ("config", "checking", "release", "live", "system")
 # Which subpackages each may import; the top-level helpers (errors, console, text, ...) are open
 # to all.
 ALLOWED = {
+    "system": set(),
     "config": set(),
     "checking": {"config"},
-    "release": {"config", "checking"},
+    "release": {"config", "checking", "system"},
     "live": {"config", "checking"},
     "hooks": {"config", "release"},
 }
@@ -65,6 +66,27 @@ def test_layers_point_down(path: Path) -> None:
         return
     used = {name.split(".")[1] for name in _imports(path)} & set(SUBPACKAGES)
     assert used - {owner} <= ALLOWED[owner], f"{path.name} imports {sorted(used - {owner})}"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_platform_checks_live_in_the_os_layer(path: Path) -> None:
+    """Only release_check.system asks which OS it runs on or calls into libc through ctypes."""
+    if _owner(path) == "system":
+        return
+    tree = ast.parse(path.read_text(), str(path))
+    names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert "platform" not in names, f"{path.name} reads sys.platform"
+    assert "ctypes" not in {name.split(".")[0] for name in _all_imports(tree)}
+
+
+def _all_imports(tree: ast.AST) -> list[str]:
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return names
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"]])

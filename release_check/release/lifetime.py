@@ -22,13 +22,13 @@ from release_check.console import Console
 from release_check.release import diagnose
 from release_check.release.app import RUN_ID_VARIABLE, App, spawn
 from release_check.release.companions import Companions
-from release_check.release.linux import become_subreaper
 from release_check.release.ports import Target
 from release_check.release.reaper import Reaper
 from release_check.release.record import Record
 from release_check.release.tree import Descendants, TreeWatcher, stop_tree
 from release_check.release.watchdog import Watchdog, run_id
 from release_check.signals import uninterruptible
+from release_check.system import SYSTEM
 
 if TYPE_CHECKING:
     import httpx
@@ -69,7 +69,7 @@ class Run:
         constructor, a thread not yet started); the caller raises a signal that came meanwhile.
         """
         self._watchdog = Watchdog.start(self._marker, self.config.shutdown_grace)
-        self._adopted = become_subreaper()
+        self._adopted = SYSTEM.become_subreaper()
         self._warmup = HttpWarmup()
         env = {**environ, "PORT": str(self.target.port), RUN_ID_VARIABLE: self._marker}
         self._spawning = True

@@ -9,15 +9,11 @@ Children of a shell are not counted: a boot script runs its helper commands one 
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import psutil
-
-from release_check.release.linux import main_thread_children
 
 CRASH_LOOP_EXITS = 5
 SNAPSHOT_INTERVAL = 0.2  # a worker that fails at import lives 0.05-0.4 s
@@ -77,33 +73,3 @@ def process_name(pid: int) -> str:
         return psutil.Process(pid).name()
     except psutil.Error:
         return ""
-
-
-def proc_snapshot(root: int) -> dict[int, int]:
-    """Every descendant of ``root`` and its parent, from the main threads' children lists."""
-    tree: dict[int, int] = {}
-    todo = [root]
-    while todo:
-        parent = todo.pop()
-        for child in main_thread_children(parent) or ():
-            if child not in tree and child != root:  # a reused pid cannot make a cycle
-                tree[child] = parent
-                todo.append(child)
-    return tree
-
-
-def psutil_snapshot(root: int) -> dict[int, int]:
-    """The same from psutil, which scans every process: the fallback away from Linux."""
-    tree: dict[int, int] = {}
-    with contextlib.suppress(psutil.Error):
-        for proc in psutil.Process(root).children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                tree[proc.pid] = proc.ppid()
-    return tree
-
-
-def snapshots(fallback_interval: float) -> tuple[Snapshot, float]:
-    """How to take a snapshot here, and how often: the psutil scan costs too much to run often."""
-    if main_thread_children(os.getpid()) is not None:
-        return proc_snapshot, SNAPSHOT_INTERVAL
-    return psutil_snapshot, fallback_interval

@@ -56,6 +56,7 @@ from release_check.release.ports import (
 )
 from release_check.release.record import ProcessRecord, Record
 from release_check.signals import SignalGuard
+from release_check.system import SYSTEM
 
 
 def boot_command(config: Config) -> tuple[str, str, list[str]]:
@@ -170,7 +171,8 @@ def _boot(current: Run) -> Target:
         raise LoopbackOnly(loopback)
     ipv6 = diagnose.ipv6_only(app.label, record.listeners)
     slow = diagnose.slow_boot(app.label, record.listening_s or 0.0)
-    record.warnings += [w for w in (loopback, ipv6, slow) if w]
+    hidden = diagnose.hidden_sockets(current.target.port, SYSTEM.unreadable())
+    record.warnings += [w for w in (loopback, ipv6, slow, hidden) if w]
     return listening.target
 
 

@@ -29,7 +29,8 @@ from release_check.release.app import App, kill_group
 from release_check.release.ports import Listener, Target, listeners_of, serving
 from release_check.release.reaper import reap_exited
 from release_check.release.record import Memory, Shutdown
-from release_check.release.respawn import CrashLoop, ExitCounter, process_name, snapshots
+from release_check.release.respawn import SNAPSHOT_INTERVAL, CrashLoop, ExitCounter, process_name
+from release_check.system import SYSTEM
 
 KILL_WAIT = 5.0
 _UNSEEN = "a process it could not name (it kept forking while looked at)"
@@ -108,14 +109,23 @@ class Descendants:
         return exited and not self.processes()
 
     def broadcast(self, signum: int) -> list[psutil.Process]:
-        """Without a subreaper, signal each root's process group, which may hold unseen daemons."""
+        """Without a subreaper, signal each root's process group, which may hold unseen daemons.
+
+        What runs outside those groups (a child that called setsid) is signalled first, while
+        it is still seen below its parent: once the group's signal ends the parent, it is gone
+        to init, out of sight. Each process gets the signal once; all of them are returned.
+        """
         if self._adopted:
             return []
         groups = {root.pid for root in self._roots}
-        members = [p for p in self.processes() if _group_of(p) in groups]
+        seen = self.processes()
+        for proc in seen:
+            if _group_of(proc) not in groups:
+                with contextlib.suppress(psutil.Error):
+                    proc.send_signal(signum)
         for group in groups:
             kill_group(group, signum)
-        return members
+        return seen
 
 
 def _group_of(proc: psutil.Process) -> int | None:
@@ -181,7 +191,7 @@ def stop_tree(
     killed: set[psutil.Process] = set()
     gone = _until_gone(scope, started + grace, term)
     if not gone:
-        scope.broadcast(signal.SIGKILL)
+        killed.update(scope.broadcast(signal.SIGKILL))
         kill = _sender(signal.SIGKILL, killed, again=True)
         gone = _until_gone(scope, time.monotonic() + kill_wait, kill)
     survivors = () if gone else tuple(_describe(p) for p in scope.processes()) or (_UNSEEN,)
@@ -238,7 +248,7 @@ class TreeWatcher:
         self.listeners: list[Listener] = []
         self._elsewhere_since: float | None = None
         self._exits = ExitCounter(app.pid, process_name)
-        self._snapshot, self._tick = snapshots(WALK_INTERVAL)
+        self._snapshot, self._tick = SYSTEM.descendants, SNAPSHOT_INTERVAL
 
     def start(self) -> None:
         """Begin sampling."""

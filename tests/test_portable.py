@@ -1,0 +1,76 @@
+"""The portable OS layer (what macOS runs), forced on Linux: teardown and ownership verdicts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from release_check.system import PORTABLE_VARIABLE
+from tests.conftest import APPS, RunCheck, alive, app_command, clean_env, pids_in
+from tests.test_listeners import _free_port
+
+PORTABLE = {PORTABLE_VARIABLE: "1"}
+REFUSED = APPS / "refused"  # sitecustomize: psutil refuses sockets as macOS does
+
+
+def test_setsid_child_is_signalled_before_its_group_leaves_it_orphaned(
+        release_check: RunCheck, tmp_path: Path) -> None:
+    """Without a subreaper, a child in a session of its own is stopped with the app."""
+    pid_dir = tmp_path / "pids"
+    env = {"RELEASE_CHECK_WEB_COMMAND": app_command("--setsid-child", "--pid-dir", str(pid_dir)),
+           **PORTABLE}
+    result = release_check(env=env)
+    assert result.code == 0, result.out
+    pids = pids_in(pid_dir)
+    assert len(pids) == 2
+    assert alive(pids) == []
+
+
+def test_sigkill_broadcast_is_counted_and_reported(
+        release_check: RunCheck, tmp_path: Path) -> None:
+    """Without a subreaper, processes the group SIGKILL reached count as killed and warned of."""
+    flags = ("--ignore-sigterm", "--grandchild", "--pid-dir", str(tmp_path / "pids"))
+    report = tmp_path / "report.json"
+    env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags), "RELEASE_CHECK_SHUTDOWN_GRACE": "1",
+           **PORTABLE}
+    result = release_check("--report", str(report), env=env)
+    assert result.code == 0, result.out
+    assert "web ignored SIGTERM: 2 process(es) still ran after the 1s grace" in result.out
+    assert json.loads(report.read_text())["killed_after_grace"] == 2
+
+
+def test_refused_socket_table_still_finds_a_foreign_server_of_the_same_user(
+        tag: str, release_check: RunCheck, tmp_path: Path) -> None:
+    """Where the machine-wide table is refused (macOS), each process is asked: no false pass."""
+    port, marker = _free_port(), tmp_path / "requested"
+    joiner = subprocess.Popen([sys.executable, str(APPS / "reuse_port.py"), str(port), str(marker)],
+                              env=clean_env(tag, {}), stdout=subprocess.PIPE, text=True)
+    command = (f"{sys.executable} -m gunicorn --reuse-port --workers 2 --chdir {APPS}"
+               " reuse_port:application")
+    env = {"RELEASE_CHECK_WEB_COMMAND": command, "RELEASE_CHECK_PORT": str(port),
+           "RELEASE_CHECK_TIMEOUT": "30", "REQUEST_MARKER": str(marker),
+           "PYTHONPATH": str(REFUSED), **PORTABLE}
+    try:
+        result = release_check(env=env)
+    finally:
+        joiner.kill()
+        joined = joiner.communicate()[0]
+    assert joined == "joined\n"
+    assert result.code == 1, result.out
+    assert f"FAILED: pid {joiner.pid} (python" in result.verdict
+    assert "outside web's process tree" in result.verdict
+
+
+def test_sockets_hidden_by_other_users_are_named_as_unchecked(
+        tag: str, release_check: RunCheck, tmp_path: Path) -> None:
+    """A healthy app's pass says how many processes hid their sockets: unknown is not safe."""
+    report = tmp_path / "report.json"
+    env = {"RELEASE_CHECK_WEB_COMMAND": app_command(), "PYTHONPATH": str(REFUSED), **PORTABLE}
+    result = release_check("--report", str(report), env=env)
+    assert result.code == 0, result.out
+    warnings = json.loads(report.read_text())["warnings"]
+    hidden = [w for w in warnings if "could not check whether another server" in w]
+    assert len(hidden) == 1, warnings
+    assert "process(es) of other users hide their sockets" in hidden[0]
