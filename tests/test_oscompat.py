@@ -13,7 +13,8 @@ import pytest
 
 from release_check.system.portable import Portable
 
-linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux fast path")
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="Linux-only: the Linux OS layer's own calls")
 if sys.platform.startswith("linux"):
     from release_check.system import linux as oscompat
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
+from release_check.release.tree import uss_estimate
 from release_check.system import PORTABLE_VARIABLE
 from tests.conftest import APPS, RunCheck, alive, app_command, clean_env, pids_in
-from tests.test_listeners import _free_port
+from tests.test_listeners import UVICORN, _free_port, needs_ipv6
 
 PORTABLE = {PORTABLE_VARIABLE: "1"}
 REFUSED = APPS / "refused"  # sitecustomize: psutil refuses sockets as macOS does
@@ -74,3 +79,47 @@ def test_sockets_hidden_by_other_users_are_named_as_unchecked(
     hidden = [w for w in warnings if "could not check whether another server" in w]
     assert len(hidden) == 1, warnings
     assert "process(es) of other users hide their sockets" in hidden[0]
+
+
+@needs_ipv6
+def test_ipv6_only_wildcard_is_told_apart_without_sock_diag(release_check: RunCheck) -> None:
+    """Portable: a real uvicorn on an IPv6-only :: still gets the IPv4 router warning."""
+    env = {"RELEASE_CHECK_WEB_COMMAND": f"{UVICORN} --host ::", "RELEASE_CHECK_TIMEOUT": "30",
+           **PORTABLE}
+    result = release_check("-q", env=env)
+    assert result.code == 0, result.out
+    assert "(IPv6-only: IPV6_V6ONLY is set" in result.out
+
+
+FORKED_WORKERS = """
+import os, time
+ballast = bytearray(64 << 20)
+ballast[::4096] = b"x" * (len(ballast) // 4096)
+for _ in range(3):
+    if os.fork() == 0:
+        print(1, flush=True)
+        time.sleep(60)
+        os._exit(0)
+time.sleep(60)
+"""
+
+
+def test_uss_estimate_counts_forked_workers_shared_pages_once() -> None:
+    """Three forks sharing a touched 64 MB buffer: the USS estimate is near PSS, far below RSS."""
+    master = subprocess.Popen([sys.executable, "-c", FORKED_WORKERS], stdout=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        assert master.stdout is not None
+        for _ in range(3):
+            master.stdout.readline()
+        top = psutil.Process(master.pid)
+        tree = [top, *top.children()]
+        assert len(tree) == 4
+        estimate = uss_estimate(tree)
+        rss = sum(proc.memory_info().rss for proc in tree)
+        pss = sum(proc.memory_full_info().pss for proc in tree)
+        assert estimate < rss / 2
+        assert abs(estimate - pss) < 16 << 20, (estimate, pss)
+    finally:
+        os.killpg(master.pid, signal.SIGKILL)
+        master.wait()

@@ -220,10 +220,25 @@ def _rss(procs: list[psutil.Process]) -> int:
     return total
 
 
+def uss_estimate(procs: list[psutil.Process]) -> int:
+    """Each process's own pages (USS), and the largest one's shared pages counted once.
+
+    Where there is no PSS (macOS), this is its nearest: forked workers share their master's
+    pages, which RSS would count once per worker.
+    """
+    infos = [proc.memory_full_info() for proc in procs]
+    shared = max((int(info.rss) - int(info.uss) for info in infos), default=0)
+    return sum(int(info.uss) for info in infos) + max(shared, 0)
+
+
 def measure(procs: list[psutil.Process]) -> Memory:
-    """Sum the tree's PSS; fall back to RSS where PSS is unreadable (macOS, other users)."""
+    """Sum the tree's PSS; else USS with shared pages once (macOS); else RSS (other users)."""
     try:
         return Memory(_pss(procs), "pss", len(procs))
+    except (psutil.Error, AttributeError):
+        pass
+    try:
+        return Memory(uss_estimate(procs), "uss", len(procs))
     except (psutil.Error, AttributeError):
         return Memory(_rss(procs), "rss", len(procs))
 

@@ -7,6 +7,7 @@ and blinder where the OS hides other users' processes (macOS lists their sockets
 from __future__ import annotations
 
 import contextlib
+import errno
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -17,6 +18,7 @@ import psutil
 from release_check.system.interface import Socket
 
 _EXIT_POLL = 0.001
+_CONNECT_TIMEOUT = 1.0
 
 
 class Portable:
@@ -63,7 +65,7 @@ class Portable:
         for pid in pids:
             with contextlib.suppress(psutil.Error):
                 found += _listening(psutil.Process(pid).net_connections(kind="inet"), pid)
-        return found
+        return _with_v6only(found)
 
     def foreign(
         self, port: int, wanted: Callable[[Socket], bool], app: Callable[[], Iterable[int]],
@@ -82,6 +84,28 @@ class Portable:
     def unreadable(self) -> int:
         """The processes whose sockets the OS would not show (0 where the whole table is open)."""
         return _machine_listeners()[1]
+
+
+def _with_v6only(found: list[Socket]) -> list[Socket]:
+    """Whether each ``::`` socket takes IPv4, which psutil does not say: 127.0.0.1 tells.
+
+    Asked only of a ``::`` socket with no IPv4 socket of the same processes on its port; a
+    refusal means IPv6-only (IPV6_V6ONLY, as asyncio servers set), an answer dual-stack.
+    """
+    ipv4 = {sock.port for sock in found if ":" not in sock.address}
+    return [sock._replace(v6only=_refuses_ipv4(sock.port))
+            if sock.address == "::" and sock.v6only is None and sock.port not in ipv4 else sock
+            for sock in found]
+
+
+def _refuses_ipv4(port: int) -> bool | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(_CONNECT_TIMEOUT)
+        try:
+            code = probe.connect_ex(("127.0.0.1", port))
+        except OSError:
+            return None
+    return {0: False, errno.ECONNREFUSED: True}.get(code)
 
 
 def _machine_listeners() -> tuple[list[Socket], int]:
