@@ -13,8 +13,8 @@ import psutil
 
 from release_check.release.tree import uss_estimate
 from release_check.system import PORTABLE_VARIABLE
-from tests.conftest import APPS, RunCheck, alive, app_command, clean_env, pids_in
-from tests.test_listeners import UVICORN, _free_port, needs_ipv6
+from tests.conftest import APPS, RunCheck, alive, app_command, pids_in
+from tests.test_listeners import UVICORN, needs_ipv6, shared_port_run
 
 PORTABLE = {PORTABLE_VARIABLE: "1"}
 REFUSED = APPS / "refused"  # sitecustomize: psutil refuses sockets as macOS does
@@ -49,22 +49,10 @@ def test_sigkill_broadcast_is_counted_and_reported(
 def test_refused_socket_table_still_finds_a_foreign_server_of_the_same_user(
         tag: str, release_check: RunCheck, tmp_path: Path) -> None:
     """Where the machine-wide table is refused (macOS), each process is asked: no false pass."""
-    port, marker = _free_port(), tmp_path / "requested"
-    joiner = subprocess.Popen([sys.executable, str(APPS / "reuse_port.py"), str(port), str(marker)],
-                              env=clean_env(tag, {}), stdout=subprocess.PIPE, text=True)
-    command = (f"{sys.executable} -m gunicorn --reuse-port --workers 2 --chdir {APPS}"
-               " reuse_port:application")
-    env = {"RELEASE_CHECK_WEB_COMMAND": command, "RELEASE_CHECK_PORT": str(port),
-           "RELEASE_CHECK_TIMEOUT": "30", "REQUEST_MARKER": str(marker),
-           "PYTHONPATH": str(REFUSED), **PORTABLE}
-    try:
-        result = release_check(env=env)
-    finally:
-        joiner.kill()
-        joined = joiner.communicate()[0]
-    assert joined == "joined\n"
+    env = {"PYTHONPATH": str(REFUSED), **PORTABLE}
+    pid, _, result = shared_port_run(tag, release_check, tmp_path, env)
     assert result.code == 1, result.out
-    assert f"FAILED: pid {joiner.pid} (python" in result.verdict
+    assert f"FAILED: pid {pid} (python" in result.verdict
     assert "outside web's process tree" in result.verdict
 
 
