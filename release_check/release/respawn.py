@@ -19,8 +19,6 @@ CRASH_LOOP_EXITS = 5
 SNAPSHOT_INTERVAL = 0.2  # a worker that fails at import lives 0.05-0.4 s
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish"})
 
-Snapshot = Callable[[int], dict[int, int]]
-
 
 @dataclass(frozen=True)
 class CrashLoop:
