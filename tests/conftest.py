@@ -18,6 +18,8 @@ import psutil
 import pytest
 from hypothesis import settings
 
+from release_check.system import SYSTEM
+
 # CI replays the same examples every run, so a red build always means a reproducible bug;
 # local runs keep exploring new ones.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -46,6 +48,23 @@ def command_under_test(value: str | None) -> list[str]:
 
 
 RC_COMMAND = command_under_test(os.environ.get(COMMAND_VAR))
+
+
+LINUX_ONLY = "Linux-only"
+# What only the Linux OS layer can do (a subreaper adopting double-forked daemons, a socket
+# kept across refused connects): skipped, and counted, when RC_PORTABLE=1 or off Linux.
+linux_layer = pytest.mark.skipif(
+    SYSTEM.name != "linux", reason=f"{LINUX_ONLY}: needs the Linux OS layer, not {SYSTEM.name}"
+)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which OS layer ran, and how many tests it skipped as Linux-only."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    linux = [report for report in skipped if LINUX_ONLY in str(report.longrepr)]
+    terminalreporter.write_line(
+        f"OS layer: {SYSTEM.name}; {len(linux)} test(s) skipped as {LINUX_ONLY}"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -17,9 +17,10 @@ TOP_LEVEL = tuple(sorted(p.stem for p in PACKAGE.glob("*.py")))
 # (errors, console, text, ...) are open to all; of them only cli, the entry point, imports
 # subpackages (each through its __init__), and only __main__ imports cli.
 ALLOWED = {
+    "system": set(),
     "config": set(),
     "checking": {"config"},
-    "release": {"config", "checking"},
+    "release": {"config", "checking", "system"},
     "live": {"config", "checking"},
     "hooks": {"config", "release"},
     "cli": set(SUBPACKAGES),
@@ -86,6 +87,26 @@ def test_every_subpackage_and_top_level_module_has_a_rule() -> None:
     """A new subpackage or top-level module cannot escape the layer rules by having none."""
     assert set(ALLOWED) == set(SUBPACKAGES) | set(TOP_LEVEL)
     assert {"config", "checking", "release", "live", "hooks"} <= set(SUBPACKAGES)
+
+
+def test_platform_checks_live_in_the_os_layer(path: Path) -> None:
+    """Only release_check.system asks which OS it runs on or calls into libc through ctypes."""
+    if _owner(path) == "system":
+        return
+    tree = ast.parse(path.read_text(), str(path))
+    names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert "platform" not in names, f"{path.name} reads sys.platform"
+    assert "ctypes" not in {name.split(".")[0] for name in _all_imports(tree)}
+
+
+def _all_imports(tree: ast.AST) -> list[str]:
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return names
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"]])

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from release_check.release.linux import exit_status, main_thread_children
-from release_check.release.respawn import CrashLoop, Endings, ExitCounter, proc_snapshot
+from release_check.release.respawn import CrashLoop, Endings, ExitCounter
+from release_check.system import SYSTEM, System
 from tests.conftest import FIXTURE_APP, RunCheck, app_command, clean_env
+from tests.oslayers import LAYERS
 
 ROOT = 100
 SHELL = 101
@@ -135,16 +136,15 @@ def test_exits_are_counted_per_parent() -> None:
     assert counter.loop is None
 
 
-def test_the_snapshot_finds_every_descendant_and_its_parent(tag: str) -> None:
-    """/proc children lists give the app's children and grandchildren, each with its parent."""
-    if main_thread_children(os.getpid()) is None:
-        pytest.skip("no /proc/PID/task/PID/children here")
+@pytest.mark.parametrize("system", LAYERS, ids=lambda layer: layer.name)
+def test_the_snapshot_finds_every_descendant_and_its_parent(tag: str, system: System) -> None:
+    """Each OS layer's snapshot gives the app's children and grandchildren, with their parents."""
     command = app_command("--children", "2", "--never-bind") + "; true"  # bash stays the root
     root = subprocess.Popen(["bash", "-c", command], env=clean_env(tag, {}),
                             stdout=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 15
-        while len(tree := proc_snapshot(root.pid)) < 3 and time.monotonic() < deadline:
+        while len(tree := system.descendants(root.pid)) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         app = next(pid for pid, parent in tree.items() if parent == root.pid)
         assert sorted(tree.values()) == [root.pid, app, app], tree
@@ -298,7 +298,7 @@ def _statuses_readable() -> bool:
     if fd is None:
         return False
     try:
-        return exit_status(fd) == 3 << 8
+        return SYSTEM.exit_status(fd) == 3 << 8
     finally:
         os.close(fd)
 

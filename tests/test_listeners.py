@@ -7,13 +7,14 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from release_check.release.diagnose import ipv6_only, loopback_only, wrong_address, wrong_port
 from release_check.release.ports import Listener, Target, aim, describe, endpoint
-from tests.conftest import APPS, RunCheck, app_command, clean_env
+from tests.conftest import APPS, Result, RunCheck, app_command, clean_env
 
 
 def _has_ipv6_loopback() -> bool:
@@ -216,24 +217,31 @@ def test_two_thousand_ports_make_a_short_verdict(release_check: RunCheck) -> Non
     assert len(result.verdict) < 500
 
 
-def test_foreign_server_sharing_the_port_through_reuseport_fails_the_pass(
-        tag: str, release_check: RunCheck, tmp_path: Path) -> None:
-    """Broken gunicorn --reuse-port, joined later by a healthy foreign server: a failure."""
+def shared_port_run(tag: str, release_check: RunCheck, tmp_path: Path,
+                    env: Mapping[str, str]) -> tuple[int, int, Result]:
+    """Broken gunicorn --reuse-port joined later by a healthy foreign server: its pid, port, run."""
     port, marker = _free_port(), tmp_path / "requested"
     joiner = subprocess.Popen([sys.executable, str(APPS / "reuse_port.py"), str(port), str(marker)],
                               env=clean_env(tag, {}), stdout=subprocess.PIPE, text=True)
     command = (f"{sys.executable} -m gunicorn --reuse-port --workers 2 --chdir {APPS}"
                " reuse_port:application")
-    env = {"RELEASE_CHECK_WEB_COMMAND": command, "RELEASE_CHECK_PORT": str(port),
-           "RELEASE_CHECK_TIMEOUT": "30", "REQUEST_MARKER": str(marker)}
+    settings = {"RELEASE_CHECK_WEB_COMMAND": command, "RELEASE_CHECK_PORT": str(port),
+                "RELEASE_CHECK_TIMEOUT": "30", "REQUEST_MARKER": str(marker), **env}
     try:
-        result = release_check(env=env)
+        result = release_check(env=settings)
     finally:
         joiner.kill()
         joined = joiner.communicate()[0]
     assert joined == "joined\n"
+    return joiner.pid, port, result
+
+
+def test_foreign_server_sharing_the_port_through_reuseport_fails_the_pass(
+        tag: str, release_check: RunCheck, tmp_path: Path) -> None:
+    """Broken gunicorn --reuse-port, joined later by a healthy foreign server: a failure."""
+    pid, port, result = shared_port_run(tag, release_check, tmp_path, {})
     assert result.code == 1, result.out
-    assert f"FAILED: pid {joiner.pid} (python" in result.verdict
+    assert f"FAILED: pid {pid} (python" in result.verdict
     assert f"also listens on 127.0.0.1:{port}, outside web's process tree" in result.verdict
 
 

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import time
 
-import psutil
 import pytest
 
-from release_check.release import linux as oscompat
-from release_check.release.ports import Listener, _psutil_listeners, listeners_of
+from release_check.system.portable import Portable
 
-linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux fast path")
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="Linux-only: the Linux OS layer's own calls")
+if sys.platform.startswith("linux"):
+    from release_check.system import linux as oscompat
 
 
 @linux_only
@@ -57,17 +58,16 @@ def test_netlink_table_tells_ipv6_only_from_dual_stack() -> None:
 
 @linux_only
 def test_fast_path_agrees_with_psutil() -> None:
-    """listeners_of gives what psutil's per-process scan gives, for a real child process."""
+    """The Linux layer's listeners are the portable layer's, for a real child process."""
     code = ("import socket, time; s = socket.create_server(('0.0.0.0', 0)); print(1, flush=True);"
             " time.sleep(30)")
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
     try:
         assert child.stdout is not None
         child.stdout.readline()
-        proc = psutil.Process(child.pid)
-        fast: list[Listener] = listeners_of([proc])
+        fast = oscompat.Linux().listeners([child.pid])
         assert len(fast) == 1
-        assert fast == _psutil_listeners(proc)
+        assert fast == Portable().listeners([child.pid])
     finally:
         child.kill()
         child.wait()
@@ -89,6 +89,7 @@ def test_pidfd_becomes_readable_when_the_process_exits() -> None:
         child.wait()
 
 
+@linux_only
 def test_inodes_of_a_missing_process_is_none() -> None:
     """A pid that does not exist gives None, sending callers to the portable path."""
     assert oscompat.socket_inodes(2**22 + 12345) is None

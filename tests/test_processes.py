@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import APPS, RC_COMMAND, RunCheck, alive, app_command, clean_env, pids_in
+from tests.conftest import (
+    APPS,
+    RC_COMMAND,
+    RunCheck,
+    alive,
+    app_command,
+    clean_env,
+    linux_layer,
+    pids_in,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +54,7 @@ def foreign_server(tag: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     server.wait()
 
 
+@linux_layer  # the setsid daemon is found through the subreaper
 @pytest.mark.standalone
 def test_sigterm_ignoring_tree_is_killed_after_the_grace(release_check: RunCheck,
                                                          tmp_path: Path) -> None:
@@ -60,6 +70,7 @@ def test_sigterm_ignoring_tree_is_killed_after_the_grace(release_check: RunCheck
     assert result.seconds >= 1.0
 
 
+@linux_layer  # the setsid daemon is found through the subreaper
 def test_cooperative_tree_stops_without_waiting_out_the_grace(release_check: RunCheck,
                                                               tmp_path: Path) -> None:
     """Children that exit on SIGTERM are stopped well before a long grace runs out."""
@@ -72,6 +83,7 @@ def test_cooperative_tree_stops_without_waiting_out_the_grace(release_check: Run
     assert result.seconds < 20
 
 
+@linux_layer  # the setsid daemon is found through the subreaper
 @pytest.mark.standalone
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signal_to_the_runner_mid_boot_tears_down(tag: str, tmp_path: Path,
@@ -163,7 +175,7 @@ def test_gunicorn_with_three_workers_passes_and_is_stopped(release_check: RunChe
     assert alive(pids) == []
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs a Linux subreaper")
+@linux_layer
 @pytest.mark.parametrize("outcome", ["passes", "fails"])
 def test_runner_exits_with_its_whole_tree_reaped(tag: str, tmp_path: Path, outcome: str) -> None:
     """What the runner's tree holds as it exits (zombie or alive) is nothing, pass or fail."""

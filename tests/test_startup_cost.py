@@ -14,6 +14,7 @@ import pytest
 from release_check.config.platforms import choose
 from release_check.release.ports import LOOPBACK_V4, Listener, Target
 from release_check.release.probing import Poller
+from tests.conftest import linux_layer
 
 RARELY_NEEDED = ("xml.etree.ElementTree", "secrets", "release_check.release.junit",
                  "release_check.release.stages")
@@ -84,7 +85,7 @@ def test_poller_finds_the_listener_after_refusals() -> None:
             assert poller.answer([]) == target
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts /proc/self/fd")
+@linux_layer  # the portable poller keeps no socket: nothing to count
 def test_poller_closes_its_sockets() -> None:
     """No probe socket outlives the poller."""
     before = _open_fds()

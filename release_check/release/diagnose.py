@@ -100,6 +100,18 @@ def slow_boot(label: str, listening_s: float) -> str | None:
     )
 
 
+def hidden_sockets(port: int, hidden: int) -> str | None:
+    """Processes of other users hid their sockets: a server sharing the port could go unseen."""
+    if not hidden:
+        return None
+    return (
+        f"could not check whether another server shares port {port}: {hidden:,} process(es) of"
+        " other users hide their sockets from this user (this OS lists them to root only), so"
+        " one sharing the port through SO_REUSEPORT would go unnoticed; run as root to check"
+        " them all"
+    )
+
+
 def ignored_sigterm(label: str, shutdown: Shutdown, grace: float) -> str | None:
     """Something outlived SIGTERM and was killed: restarts will cut requests."""
     if not shutdown.killed:

@@ -25,7 +25,6 @@ from release_check.release import diagnose
 from release_check.release.app import RUN_ID_VARIABLE, App, spawn
 from release_check.release.companions import Companions
 from release_check.release.family import Family
-from release_check.release.linux import become_subreaper
 from release_check.release.ports import Target
 from release_check.release.readyline import ReadyLine
 from release_check.release.reaper import Reaper
@@ -33,6 +32,7 @@ from release_check.release.record import Record
 from release_check.release.tree import KILL_WAIT, Descendants, TreeWatcher, stop_tree
 from release_check.release.watchdog import Watchdog, run_id
 from release_check.signals import uninterruptible
+from release_check.system import SYSTEM
 
 if TYPE_CHECKING:
     import httpx
@@ -94,7 +94,7 @@ class Run:
         """
         watchdog = self._watchdog = Watchdog.start(self._marker, self.config.shutdown_grace,
                                                    overdue_after(self.config))
-        self._adopted = become_subreaper()
+        self._adopted = SYSTEM.become_subreaper()
         self._warmup = HttpWarmup()
         env = {**environ, "PORT": str(self.target.port), RUN_ID_VARIABLE: self._marker}
         self._env = env

@@ -7,12 +7,11 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import psutil
 
 from release_check.errors import SettingError
-from release_check.release import linux as oscompat
+from release_check.system import SYSTEM, Socket
 from release_check.text import printable
 
 ANY_V4, ANY_V6 = "0.0.0.0", "::"  # noqa: S104  (addresses compared, never bound)
@@ -245,35 +244,11 @@ def aim(target: Target, mine: Sequence[Listener]) -> Target:
 
 def listeners_of(procs: Iterable[psutil.Process]) -> list[Listener]:
     """The listening TCP sockets of the given processes (one netlink query on Linux)."""
-    table = oscompat.listening_sockets()
-    found: list[Listener] = []
-    for proc in procs:
-        inodes = oscompat.socket_inodes(proc.pid) if table is not None else None
-        if table is None or inodes is None:
-            found += _psutil_listeners(proc)
-            continue
-        found += [_from_table(table[inode], proc.pid) for inode in inodes if inode in table]
-    return found
+    return [_listener(sock) for sock in SYSTEM.listeners([proc.pid for proc in procs])]
 
 
-def _from_table(entry: oscompat.ListeningSocket, pid: int | None) -> Listener:
-    address, port, v6only = entry
-    return Listener(address, port, pid, v6only)
-
-
-def _psutil_listeners(proc: psutil.Process) -> list[Listener]:
-    """The portable way: psutil reads the whole socket table for each process."""
-    try:
-        conns = proc.net_connections(kind="inet")
-    except psutil.Error:
-        return []
-    return [_from_psutil(c, proc.pid) for c in conns if c.status == psutil.CONN_LISTEN and c.laddr]
-
-
-def _from_psutil(conn: Any, pid: int | None) -> Listener:
-    """A Listener from psutil, which does not say whether an IPv6 socket is IPv6-only."""
-    v6only = None if conn.family == socket.AF_INET6 else False
-    return Listener(conn.laddr.ip, conn.laddr.port, pid, v6only)
+def _listener(sock: Socket) -> Listener:
+    return Listener(sock.address, sock.port, sock.pid, sock.v6only)
 
 
 def serving(listeners: Iterable[Listener], target: Target) -> list[Listener]:
@@ -296,69 +271,14 @@ def holders(
     ``app`` lists the app's processes; it is called after the socket table is read, so a
     worker forked meanwhile still counts as the app's. ``known`` are pids of the app's that
     were just seen listening: their sockets are set aside first, and the app's processes are
-    listed (a walk of every process on the machine) only if other sockets are left. Sockets of
-    other users' processes are listed with pid None (only root may see whose they are).
+    listed (a walk of every process on the machine) only if other sockets are left.
     """
-    table = oscompat.listening_sockets()
-    if table is None:
-        return _psutil_holders(target, app)
     dialled = _dialled(target.address)
-    covering = {inode: entry for inode, entry in table.items()
-                if entry[1] == target.port and _from_table(entry, None).covers(dialled)}
-    pids = set(known)
-    _set_aside(covering, pids)
-    if covering:
-        listed = {proc.pid for proc in app()} - pids
-        _set_aside(covering, listed)
-        pids |= listed
-    return _foreign(covering, app, pids) if covering else []
-
-
-def _set_aside(covering: dict[int, oscompat.ListeningSocket], pids: Iterable[int]) -> None:
-    """Drop the sockets the given processes hold."""
-    for pid in pids:
-        for inode in oscompat.socket_inodes(pid) or ():
-            covering.pop(inode, None)
+    found = SYSTEM.foreign(target.port, lambda sock: _listener(sock).covers(dialled),
+                           lambda: [proc.pid for proc in app()], known)
+    return [_listener(sock) for sock in found]
 
 
 def _dialled(address: str) -> str:
     """Where a connection to ``address`` lands: Linux takes a wildcard for loopback."""
     return {ANY_V4: LOOPBACK_V4, ANY_V6: LOOPBACK_V6}.get(address, address)
-
-
-def _foreign(
-    covering: dict[int, oscompat.ListeningSocket], app: Callable[[], Iterable[psutil.Process]],
-    pids: set[int],
-) -> list[Listener]:
-    """The sockets no process of the app holds, each named by the processes that do."""
-    owners = _owners(set(covering))
-    pids |= {proc.pid for proc in app()}  # a worker forked during the scan is the app's
-    found: list[Listener] = []
-    for inode, entry in covering.items():
-        held = owners.get(inode, [])
-        if not pids.intersection(held):
-            found += [_from_table(entry, pid) for pid in held] or [_from_table(entry, None)]
-    return found
-
-
-def _owners(inodes: set[int]) -> dict[int, list[int]]:
-    """Which processes hold each of the socket inodes (those this user may look into)."""
-    found: dict[int, list[int]] = {}
-    for pid in psutil.pids():
-        for inode in (oscompat.socket_inodes(pid) or set()) & inodes:
-            found.setdefault(inode, []).append(pid)
-    return found
-
-
-def _psutil_holders(
-    target: Target, app: Callable[[], Iterable[psutil.Process]]
-) -> list[Listener]:
-    """The portable way: psutil's machine-wide table, where the OS allows it (not macOS)."""
-    try:
-        conns = psutil.net_connections(kind="inet")
-    except psutil.Error:
-        return []
-    found = [_from_psutil(c, c.pid) for c in conns if c.status == psutil.CONN_LISTEN and c.laddr]
-    pids = {proc.pid for proc in app()}
-    return [lst for lst in found if lst.port == target.port
-            and lst.covers(_dialled(target.address)) and (lst.pid is None or lst.pid not in pids)]

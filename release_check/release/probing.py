@@ -15,12 +15,12 @@ from __future__ import annotations
 import errno
 import socket
 import struct
-import sys
 from collections.abc import Sequence
 
 from release_check.release.ports import Listener, Target, probes
+from release_check.system import SYSTEM
 
-_REUSABLE = sys.platform.startswith("linux")
+_REUSABLE = SYSTEM.name == "linux"
 
 
 class Poller:

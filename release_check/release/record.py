@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from release_check.release.ports import Listener
 
 MEGABYTE = 1024 * 1024
-MemoryKind = Literal["pss", "rss"]
+MemoryKind = Literal["pss", "uss", "rss"]
 
 
 @dataclass(frozen=True)

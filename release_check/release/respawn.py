@@ -27,15 +27,13 @@ from dataclasses import dataclass, field
 
 import psutil
 
-from release_check.release.linux import exit_status, main_thread_children, pidfd
+from release_check.system import SYSTEM
 
 CRASH_LOOP_EXITS = 5
 SNAPSHOT_INTERVAL = 0.2  # a worker that fails at import lives 0.05-0.4 s
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish"})
 _NUMBERS = re.compile(r"\d+")
 _WATCHED_LIMIT = 256  # pidfds held at once: a fork bomb must not use up the runner's descriptors
-
-Snapshot = Callable[[int], dict[int, int]]
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class Endings:
 
     def watch(self, pid: int) -> None:
         """Keep a pidfd of ``pid`` (a child just seen), while there is room."""
-        if len(self._fds) < _WATCHED_LIMIT and (fd := pidfd(pid)) is not None:
+        if len(self._fds) < _WATCHED_LIMIT and (fd := SYSTEM.pidfd(pid)) is not None:
             self._fds[pid] = fd
 
     def status(self, pid: int) -> int | None:
@@ -72,7 +70,7 @@ class Endings:
         if fd is None:
             return None
         try:
-            return exit_status(fd)
+            return SYSTEM.exit_status(fd)
         finally:
             os.close(fd)
 
@@ -182,32 +180,3 @@ def process_command(pid: int) -> str:
         return _NUMBERS.sub("#", shlex.join(psutil.Process(pid).cmdline()))
     return ""
 
-
-def proc_snapshot(root: int) -> dict[int, int]:
-    """Every descendant of ``root`` and its parent, from the main threads' children lists."""
-    tree: dict[int, int] = {}
-    todo = [root]
-    while todo:
-        parent = todo.pop()
-        for child in main_thread_children(parent) or ():
-            if child not in tree and child != root:  # a reused pid cannot make a cycle
-                tree[child] = parent
-                todo.append(child)
-    return tree
-
-
-def psutil_snapshot(root: int) -> dict[int, int]:
-    """The same from psutil, which scans every process: the fallback away from Linux."""
-    tree: dict[int, int] = {}
-    with contextlib.suppress(psutil.Error):
-        for proc in psutil.Process(root).children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                tree[proc.pid] = proc.ppid()
-    return tree
-
-
-def snapshots(fallback_interval: float) -> tuple[Snapshot, float]:
-    """How to take a snapshot here, and how often: the psutil scan costs too much to run often."""
-    if main_thread_children(os.getpid()) is not None:
-        return proc_snapshot, SNAPSHOT_INTERVAL
-    return psutil_snapshot, fallback_interval

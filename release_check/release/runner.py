@@ -62,6 +62,7 @@ from release_check.release.ports import (
 from release_check.release.record import ProcessRecord, Record, ThenRecord
 from release_check.release.then import run_then
 from release_check.signals import SignalGuard
+from release_check.system import SYSTEM
 
 _ELSEWHERE_TIMEOUT = 0.5  # asking another port must not hold the wait for $PORT for long
 
@@ -200,7 +201,8 @@ def _boot(current: Run) -> Target:
         raise LoopbackOnly(loopback if config.strict_bind else diagnose.allow_loopback(loopback))
     ipv6 = diagnose.ipv6_only(app.label, record.listeners)
     slow = diagnose.slow_boot(app.label, record.listening_s or 0.0)
-    record.warnings += [w for w in (loopback, ipv6, slow) if w]
+    hidden = diagnose.hidden_sockets(current.target.port, SYSTEM.unreadable())
+    record.warnings += [w for w in (loopback, ipv6, slow, hidden) if w]
     return listening.target
 
 

@@ -31,13 +31,14 @@ from release_check.release.ports import Listener, Target, listeners_of, serving
 from release_check.release.reaper import reap_exited
 from release_check.release.record import Memory, Shutdown
 from release_check.release.respawn import (
+    SNAPSHOT_INTERVAL,
     CrashLoop,
     Death,
     ExitCounter,
     process_command,
     process_name,
-    snapshots,
 )
+from release_check.system import SYSTEM
 
 KILL_WAIT = 5.0
 _UNSEEN = "a process it could not name (it kept forking while looked at)"
@@ -116,14 +117,23 @@ class Descendants:
         return exited and not self.processes()
 
     def broadcast(self, signum: int) -> list[psutil.Process]:
-        """Without a subreaper, signal each root's process group, which may hold unseen daemons."""
+        """Without a subreaper, signal each root's process group, which may hold unseen daemons.
+
+        What runs outside those groups (a child that called setsid) is signalled first, while
+        it is still seen below its parent: once the group's signal ends the parent, it is gone
+        to init, out of sight. Each process gets the signal once; all of them are returned.
+        """
         if self._adopted:
             return []
         groups = {root.pid for root in self._roots}
-        members = [p for p in self.processes() if _group_of(p) in groups]
+        seen = self.processes()
+        for proc in seen:
+            if _group_of(proc) not in groups:
+                with contextlib.suppress(psutil.Error):
+                    proc.send_signal(signum)
         for group in groups:
             kill_group(group, signum)
-        return members
+        return seen
 
 
 def _group_of(proc: psutil.Process) -> int | None:
@@ -193,7 +203,7 @@ def stop_tree(
     if not gone:
         if outlived is not None:
             outlived(scope.processes())
-        scope.broadcast(signal.SIGKILL)
+        killed.update(scope.broadcast(signal.SIGKILL))
         kill = _sender(signal.SIGKILL, killed, again=True)
         gone = _until_gone(scope, time.monotonic() + kill_wait, kill)
     survivors = () if gone else tuple(_describe(p) for p in scope.processes()) or (_UNSEEN,)
@@ -234,28 +244,55 @@ def _rss(procs: list[psutil.Process]) -> tuple[int, int]:
     return total, counted
 
 
+def uss_estimate(procs: list[psutil.Process]) -> tuple[int, int]:
+    """Each process's own pages (USS), and the largest one's shared pages counted once.
+
+    Where there is no PSS (macOS), this is its nearest: forked workers share their master's
+    pages, which RSS would count once per worker.
+    """
+    infos = []
+    for proc in procs:
+        try:
+            infos.append(proc.memory_full_info())
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue  # gone mid-sample, as in _pss
+    shared = max((int(info.rss) - int(info.uss) for info in infos), default=0)
+    return sum(int(info.uss) for info in infos) + max(shared, 0), len(infos)
+
+
 def measure(procs: list[psutil.Process]) -> Memory:
-    """Sum the tree's PSS; RSS for the whole sample where PSS is unreadable (macOS, other users).
+    """Sum the tree's PSS; else USS with shared pages once (macOS); else RSS (other users).
 
     A process that exits during the sample is left out of it, not a reason to switch kinds:
-    one sample is all PSS or all RSS.
+    one sample is all of one kind.
     """
     try:
         total, counted = _pss(procs)
     except (psutil.Error, AttributeError):
+        pass
+    else:
+        return Memory(total, "pss", counted)
+    try:
+        total, counted = uss_estimate(procs)
+        return Memory(total, "uss", counted)
+    except (psutil.Error, AttributeError):
         total, counted = _rss(procs)
         return Memory(total, "rss", counted)
-    return Memory(total, "pss", counted)
+
+
+_PREFERRED = {"pss": 2, "uss": 1, "rss": 0}  # nearest to what the dyno is charged first
 
 
 def replaces(peak: Memory | None, sample: Memory) -> bool:
-    """Whether ``sample`` is the new peak: like compared with like, PSS preferred to RSS.
+    """Whether ``sample`` is the new peak: like compared with like, PSS preferred, RSS last.
 
     RSS counts forked workers' shared pages once per worker, so an RSS sample is always the
-    larger: it never replaces a PSS peak, and a PSS sample replaces an RSS one.
+    larger: it never replaces a PSS or USS peak, and a better kind replaces a worse one.
     """
-    if peak is None or peak.kind != sample.kind:
-        return peak is None or sample.kind == "pss"
+    if peak is None:
+        return True
+    if peak.kind != sample.kind:
+        return _PREFERRED[sample.kind] > _PREFERRED[peak.kind]
     return sample.bytes > peak.bytes
 
 
@@ -282,7 +319,7 @@ class TreeWatcher:
         self.listeners: list[Listener] = []
         self._elsewhere_since: float | None = None
         self._exits = ExitCounter(app.pid, process_name, process_command)
-        self._snapshot, self._tick = snapshots(WALK_INTERVAL)
+        self._snapshot, self._tick = SYSTEM.descendants, SNAPSHOT_INTERVAL
 
     def start(self) -> None:
         """Begin sampling."""

@@ -13,14 +13,14 @@ import select
 import threading
 import time
 
-from release_check.release import linux as oscompat
+from release_check.system import SYSTEM
 
 
 class Wakeup:
     """A pidfd for the app's exit and a pipe its output pump nudges once per line."""
 
     def __init__(self, pid: int) -> None:
-        self._exit_fd = oscompat.pidfd(pid)
+        self._exit_fd = SYSTEM.pidfd(pid)
         self._read, self._write = os.pipe()
         os.set_blocking(self._read, False)
         os.set_blocking(self._write, False)

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import psutil
 
 from release_check.release.app import RUN_ID_VARIABLE
-from release_check.release.linux import name_process, pidfd
 from release_check.release.tree import running, stop_tree
 from release_check.signals import HANDLED
+from release_check.system import SYSTEM
 
 _TEARDOWN, _DONE, _PID, _SESSION = b"T", b"D", b"P", b"S"
 _SAME_START = 0.05  # seconds: psutil's start times of one process agree far closer than this
@@ -200,27 +200,7 @@ def _exited(pid: int, timeout: float) -> bool:
     """Wait up to ``timeout`` for ``pid`` (not the runner's child) to exit; 0 was never forked."""
     if pid <= 0:
         return True
-    fd = pidfd(pid)
-    if fd is None:
-        return _polled_exit(pid, timeout)
-    try:
-        ready, _, _ = select.select([fd], [], [], timeout)
-        return bool(ready)
-    finally:
-        os.close(fd)
-
-
-def _polled_exit(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.Error:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.001)
+    return SYSTEM.wait_exit(pid, timeout)
 
 
 def _detach(read_end: int, write_end: int, tell: int, duty: _Duty) -> None:
@@ -231,7 +211,7 @@ def _detach(read_end: int, write_end: int, tell: int, duty: _Duty) -> None:
         pid = os.fork()
         if pid == 0:
             os.close(tell)
-            name_process(WATCHDOG_NAME)
+            SYSTEM.name_process(WATCHDOG_NAME)
             _watch(read_end, duty)
         else:
             os.write(tell, str(pid).encode())

@@ -49,6 +49,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--ignore-sigterm", action="store_true")
     p.add_argument("--grandchild", action="store_true")
     p.add_argument("--setsid-grandchild", action="store_true")
+    p.add_argument("--setsid-child", action="store_true", help="a child in a session of its own")
     p.add_argument("--pid-dir", type=Path)
     p.add_argument("--listen-stamp", type=Path)
     return p.parse_args()
@@ -74,6 +75,12 @@ def spawn_setsid_grandchild(pid_dir: Path | None) -> None:
         record_pid(pid_dir, daemon.pid, "daemon")
         os._exit(0)
     os.waitpid(first, 0)
+
+
+def spawn_setsid_child(pid_dir: Path | None) -> None:
+    """A child that leaves the app's process group but stays the app's child."""
+    child = subprocess.Popen(SLEEPER, start_new_session=True)
+    record_pid(pid_dir, child.pid, "setsid-child")
 
 
 def refusal(args: argparse.Namespace, path: str, host: str | None) -> tuple[int, bytes] | None:
@@ -143,18 +150,24 @@ class IPv6Server(ThreadingHTTPServer):
     address_family = socket.AF_INET6
 
 
+def spawn_children(args: argparse.Namespace) -> None:
+    if args.grandchild:
+        spawn_grandchild(args.pid_dir)
+    if args.setsid_grandchild:
+        spawn_setsid_grandchild(args.pid_dir)
+    if args.setsid_child:
+        spawn_setsid_child(args.pid_dir)
+    for _ in range(args.children):
+        spawn_grandchild(args.pid_dir)
+
+
 def set_up_processes(args: argparse.Namespace) -> None:
     """Signal dispositions and the children the flags ask for, before booting."""
     if args.ignore_sigterm:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited by the children below
     if args.sigterm_marker is not None:
         signal.signal(signal.SIGTERM, lambda *_: args.sigterm_marker.touch())
-    if args.grandchild:
-        spawn_grandchild(args.pid_dir)
-    if args.setsid_grandchild:
-        spawn_setsid_grandchild(args.pid_dir)
-    for _ in range(args.children):
-        spawn_grandchild(args.pid_dir)
+    spawn_children(args)
     for _ in range(args.zombies):
         if os.fork() == 0:
             os._exit(0)

@@ -1,13 +1,24 @@
-"""The one home of Linux-only calls, each with a fallback that never crashes elsewhere."""
+"""Linux's kernel interfaces: a subreaper, pidfds, sock_diag, /proc; each far cheaper than psutil.
+
+Where one is missing (an old kernel, a sandbox that refuses netlink, a process gone), ``Linux``
+falls back to what ``Portable`` does for that one call.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
 import struct
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import psutil
+
+from release_check.system.interface import Socket
+from release_check.system.portable import Portable
 
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NAME = 15
@@ -179,9 +190,7 @@ def exit_status(fd: int) -> int | None:
     A process's status goes to its parent alone; Linux 6.15+ also keeps it for whoever holds a
     pidfd of it (PIDFD_GET_INFO with PIDFD_INFO_EXIT). None on older kernels, and while it runs.
     """
-    if not sys.platform.startswith("linux"):
-        return None
-    import fcntl  # noqa: PLC0415  (Linux only)
+    import fcntl  # noqa: PLC0415  (only the Linux layer asks)
 
     info = bytearray(_PIDFD_INFO.size)
     struct.pack_into("=Q", info, 0, _PIDFD_INFO_EXIT)
@@ -192,3 +201,126 @@ def exit_status(fd: int) -> int | None:
     if not struct.unpack_from("=Q", info, 0)[0] & _PIDFD_INFO_EXIT:
         return None
     return int(struct.unpack_from("=i", info, _EXIT_CODE_AT)[0])
+
+
+class Linux(Portable):
+    """The kernel's own answers, and psutil's only for a call the kernel refused."""
+
+    name = "linux"
+
+    def become_subreaper(self) -> bool:
+        """prctl(PR_SET_CHILD_SUBREAPER)."""
+        return become_subreaper()
+
+    def name_process(self, name: bytes) -> None:
+        """prctl(PR_SET_NAME)."""
+        name_process(name)
+
+    def pidfd(self, pid: int) -> int | None:
+        """pidfd_open, None if the process is already gone or the kernel predates it."""
+        return pidfd(pid)
+
+    def exit_status(self, fd: int) -> int | None:
+        """PIDFD_GET_INFO's exit status (Linux 6.15+)."""
+        return exit_status(fd)
+
+    def wait_exit(self, pid: int, timeout: float) -> bool:
+        """select() on a pidfd; polled where none can be opened."""
+        fd = pidfd(pid)
+        if fd is None:
+            return super().wait_exit(pid, timeout)
+        try:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            return bool(ready)
+        finally:
+            os.close(fd)
+
+    def descendants(self, root: int) -> dict[int, int]:
+        """The main threads' children lists, one small /proc read per process."""
+        if main_thread_children(root) is None:
+            return super().descendants(root)
+        tree: dict[int, int] = {}
+        todo = [root]
+        while todo:
+            parent = todo.pop()
+            for child in main_thread_children(parent) or ():
+                if child not in tree and child != root:  # a reused pid cannot make a cycle
+                    tree[child] = parent
+                    todo.append(child)
+        return tree
+
+    def listeners(self, pids: Iterable[int]) -> list[Socket]:
+        """One sock_diag query, then each process's socket inodes from /proc."""
+        table = listening_sockets()
+        if table is None:
+            return super().listeners(pids)
+        found: list[Socket] = []
+        for pid in pids:
+            inodes = socket_inodes(pid)
+            if inodes is None:
+                found += super().listeners([pid])
+                continue
+            found += [_socket(table[inode], pid) for inode in inodes if inode in table]
+        return found
+
+    def foreign(
+        self, port: int, wanted: Callable[[Socket], bool], app: Callable[[], Iterable[int]],
+        known: Iterable[int],
+    ) -> list[Socket]:
+        """The kernel's table, the app's sockets set aside; the rest named by who holds them.
+
+        The sockets of ``known`` are set aside first, and the app's processes listed (a walk of
+        every process on the machine) only if other sockets are left. Sockets of other users'
+        processes are listed with pid None (only root may see whose they are).
+        """
+        table = listening_sockets()
+        if table is None:
+            return super().foreign(port, wanted, app, known)
+        covering = {inode: entry for inode, entry in table.items()
+                    if entry[1] == port and wanted(_socket(entry, None))}
+        pids = set(known)
+        _set_aside(covering, pids)
+        if covering:
+            listed = set(app()) - pids
+            _set_aside(covering, listed)
+            pids |= listed
+        return _foreign(covering, app, pids) if covering else []
+
+    def unreadable(self) -> int:
+        """None: the kernel's table lists every socket, a hidden holder's as held by no one."""
+        return 0
+
+
+def _socket(entry: ListeningSocket, pid: int | None) -> Socket:
+    address, port, v6only = entry
+    return Socket(address, port, v6only, pid)
+
+
+def _set_aside(covering: dict[int, ListeningSocket], pids: Iterable[int]) -> None:
+    """Drop the sockets the given processes hold."""
+    for pid in pids:
+        for inode in socket_inodes(pid) or ():
+            covering.pop(inode, None)
+
+
+def _foreign(
+    covering: dict[int, ListeningSocket], app: Callable[[], Iterable[int]], pids: set[int],
+) -> list[Socket]:
+    """The sockets no process of the app holds, each named by the processes that do."""
+    owners = _owners(set(covering))
+    pids |= set(app())  # a worker forked during the scan is the app's
+    found: list[Socket] = []
+    for inode, entry in covering.items():
+        held = owners.get(inode, [])
+        if not pids.intersection(held):
+            found += [_socket(entry, pid) for pid in held] or [_socket(entry, None)]
+    return found
+
+
+def _owners(inodes: set[int]) -> dict[int, list[int]]:
+    """Which processes hold each of the socket inodes (those this user may look into)."""
+    found: dict[int, list[int]] = {}
+    for pid in psutil.pids():
+        for inode in (socket_inodes(pid) or set()) & inodes:
+            found.setdefault(inode, []).append(pid)
+    return found
