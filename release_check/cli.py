@@ -39,13 +39,13 @@ from release_check.errors import (
     UsageError,
 )
 from release_check.outfile import append, why
-from release_check.release import (
+from release_check.release import run
+from release_check.reports import (
     Record,
     check_writable,
     document,
     early_path,
     in_actions,
-    run,
     step_summary,
     stop_token,
     tail_report,
@@ -163,7 +163,7 @@ def _check_lines(record: Record, console: Console) -> None:
 
 
 def _report_failure(error: CheckFailed, record: Record, console: Console) -> None:
-    """The verdict, after any error line the app's last lines would hide (release/tail.py).
+    """The verdict, after any error line the app's last lines would hide (reports/tail.py).
 
     Under --quiet the app's last lines come first too, since they were not relayed; so do a
     failed process's other than web, whatever the verbosity, since its lines were relayed

@@ -20,9 +20,12 @@ ALLOWED = {
     "system": set(),
     "config": set(),
     "checking": {"config"},
-    "release": {"config", "checking", "system"},
+    "sockets": {"system"},
+    "reports": {"config", "checking", "sockets"},
+    "supervise": {"system", "sockets", "reports"},
+    "release": {"config", "checking", "system", "sockets", "reports", "supervise"},
     "live": {"config", "checking"},
-    "hooks": {"config", "release"},
+    "hooks": {"config", "reports"},
     "cli": set(SUBPACKAGES),
 } | {name: set() for name in TOP_LEVEL if name != "cli"}
 # cli loads the subcommands by name ("module:function") so that the release check starts fast.
@@ -86,9 +89,11 @@ def test_only_the_entry_module_imports_cli(path: Path) -> None:
 def test_every_subpackage_and_top_level_module_has_a_rule() -> None:
     """A new subpackage or top-level module cannot escape the layer rules by having none."""
     assert set(ALLOWED) == set(SUBPACKAGES) | set(TOP_LEVEL)
-    assert {"config", "checking", "release", "live", "hooks"} <= set(SUBPACKAGES)
+    assert {"config", "checking", "release", "live", "hooks", "reports", "sockets", "supervise",
+            "system"} <= set(SUBPACKAGES)
 
 
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_platform_checks_live_in_the_os_layer(path: Path) -> None:
     """Only release_check.system asks which OS it runs on or calls into libc through ctypes."""
     if _owner(path) == "system":
@@ -117,3 +122,13 @@ def test_help_and_version_import_neither_psutil_nor_httpx(argv: list[str]) -> No
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "release_check.cli" in imported
     assert not {"psutil", "httpx", "tenacity"} & imported
+
+
+def test_the_reports_load_without_the_process_or_http_layer() -> None:
+    """The command line and the hook reach release_check.reports without psutil or httpx."""
+    command = [sys.executable, "-X", "importtime", "-c", "import release_check.reports"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "release_check.reports.record" in imported
+    assert not {"psutil", "httpx", "tenacity", "xml.etree.ElementTree"} & imported
+

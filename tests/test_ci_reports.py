@@ -14,7 +14,7 @@ import xmlschema
 
 from release_check.cli import main
 from release_check.errors import NotHealthy
-from release_check.release import Record, github
+from release_check.reports import Record, github
 from tests.conftest import (
     RunCheck,
     app_command,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from release_check.release.respawn import CrashLoop, Endings, ExitCounter
+from release_check.supervise.respawn import CrashLoop, Endings, ExitCounter
 from release_check.system import SYSTEM, System
 from tests.conftest import FIXTURE_APP, RunCheck, app_command, clean_env
 from tests.oslayers import LAYERS

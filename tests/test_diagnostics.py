@@ -21,8 +21,8 @@ from release_check.release.diagnose import (
     slow_boot,
 )
 from release_check.release.elsewhere import OtherPorts
-from release_check.release.ports import Listener
-from release_check.release.record import Memory, Shutdown
+from release_check.reports.record import Memory, Shutdown
+from release_check.sockets.ports import Listener
 from tests.conftest import REPO, RunCheck, clean_env, crash_in_uptime_window, fixture_env
 
 SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())

@@ -13,7 +13,7 @@ import pytest
 from release_check import __version__
 from release_check.config import SETTINGS, Setting, load
 from release_check.config.file import locate
-from release_check.release.tail import Recent, tail_report
+from release_check.reports.tail import Recent, tail_report
 from tests.conftest import REPO
 
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from release_check.release.diagnose import ipv6_only, loopback_only, wrong_address, wrong_port
-from release_check.release.ports import Listener, Target, aim, describe, endpoint
+from release_check.sockets.ports import Listener, Target, aim, describe, endpoint
 from tests.conftest import APPS, Result, RunCheck, app_command, clean_env
 
 

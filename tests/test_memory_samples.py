@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from release_check.release.record import Memory
-from release_check.release.tree import measure, replaces
+from release_check.reports.record import Memory
+from release_check.supervise.tree import measure, replaces
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 

@@ -42,10 +42,8 @@ def test_report_through_a_symlink_writes_the_file_it_names(in_process: RunCheck,
 
 def test_junit_into_a_fifo_with_a_reader_is_written_in_place(release_check: RunCheck,
                                                             tmp_path: Path) -> None:
-    """A JUnit path that is a FIFO read by cat gets the whole file, and stays a FIFO.
-
-    cat stops at the first end of file: the check before the run must not give it one.
-    """
+    """A JUnit path that is a FIFO read by cat gets the whole file, and stays a FIFO."""
+    # cat stops at the first end of file: the check before the run must not give it one.
     fifo = tmp_path / "junit.fifo"
     os.mkfifo(fifo)
     with subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE) as reader:

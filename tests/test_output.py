@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from release_check.console import Console, rows
-from release_check.release.repeats import MAX_BLOCK, Repeats
-from release_check.release.tail import Recent, looks_like_error, tail_report
+from release_check.reports.repeats import MAX_BLOCK, Repeats
+from release_check.reports.tail import Recent, looks_like_error, tail_report
 from release_check.text import app_text
 from tests.conftest import APPS, RunCheck, clean_env
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 
-from release_check.release.tree import uss_estimate
+from release_check.supervise.tree import uss_estimate
 from release_check.system import PORTABLE_VARIABLE
 from tests.conftest import APPS, RunCheck, alive, app_command, pids_in
 from tests.test_listeners import UVICORN, needs_ipv6, shared_port_run

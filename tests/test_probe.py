@@ -17,7 +17,7 @@ from release_check.checking.attempt import Expectation, Outcome
 from release_check.checking.retry import Pacing, poll_until_passing
 from release_check.config.expectations import BodyMatch, StatusMatch
 from release_check.live.target import shown_url
-from release_check.release.ports import local_target
+from release_check.sockets.ports import local_target
 from tests.conftest import FIXTURE_APP, RunCheck, clean_env, interrupt_when
 
 PASSWORD_CHARACTERS = string.ascii_letters + string.digits + "/?#@:%._~-!$&'()*+,;="

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from release_check.release.family import owners
+from release_check.supervise.family import owners
 
 RUNNER = 1
 ROOTS = {10: "web", 20: "worker"}

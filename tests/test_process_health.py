@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from release_check.config import ProcessSpec
 from release_check.release.health import Health
-from release_check.release.respawn import CrashLoop, Death
+from release_check.supervise.respawn import CrashLoop, Death
 
 CELERY = ProcessSpec("worker", ready=r"celery@\S+ ready", timeout=20.0)
 

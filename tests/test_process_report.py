@@ -7,9 +7,9 @@ import json
 import jsonschema
 
 from release_check.errors import Interrupted, NotHealthy, ProcessFailed
-from release_check.release import MEGABYTE, Memory, ProcessRecord, Record, Shutdown, document
 from release_check.release.budgets import over_budget, together_over
-from release_check.release.stages import stages
+from release_check.reports import MEGABYTE, Memory, ProcessRecord, Record, Shutdown, document
+from release_check.reports.stages import stages
 from tests.conftest import REPO
 
 SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())

@@ -190,7 +190,7 @@ def test_runner_exits_with_its_whole_tree_reaped(tag: str, tmp_path: Path, outco
                           text=True, timeout=60, check=True)
     seen = json.loads(done.stdout)
     assert seen["code"] == (0 if outcome == "passes" else 1), done.stderr
-    # The watchdog is forked away from the runner's tree on purpose (release/watchdog.py): it
+    # The watchdog is forked away from the runner's tree on purpose (supervise/watchdog.py): it
     # lands here too, exited once the run is over; it is no descendant the runner left behind.
     left = [child for child in seen["left"] if child["name"] != "rc-watchdog"]
     watchdogs = [child for child in seen["left"] if child["name"] == "rc-watchdog"]

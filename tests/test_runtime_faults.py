@@ -49,8 +49,8 @@ NEVER_LISTENS = {"RELEASE_CHECK_WEB_COMMAND": "echo booting; exec sleep 30",
 
 
 @pytest.mark.parametrize(("fault", "named"), [
-    ("release_check.release.tree:listeners_of", "tree watcher of web"),
-    ("release_check.release.repeats:Repeats.feed", "output pump of web"),
+    ("release_check.supervise.tree:listeners_of", "tree watcher of web"),
+    ("release_check.reports.repeats:Repeats.feed", "output pump of web"),
 ])
 def test_a_helper_thread_that_dies_fails_the_run_at_once(tag: str, tmp_path: Path, fault: str,
                                                          named: str) -> None:

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from release_check.config.platforms import choose
-from release_check.release.ports import LOOPBACK_V4, Listener, Target
-from release_check.release.probing import Poller
+from release_check.sockets.ports import LOOPBACK_V4, Listener, Target
+from release_check.sockets.probing import Poller
 from tests.conftest import linux_layer
 
-RARELY_NEEDED = ("xml.etree.ElementTree", "secrets", "release_check.release.junit",
-                 "release_check.release.stages")
+RARELY_NEEDED = ("xml.etree.ElementTree", "secrets", "release_check.reports.junit",
+                 "release_check.reports.stages")
 
 
 def _loaded_after(code: str, cwd: Path) -> set[str]:

@@ -17,7 +17,7 @@ import pytest
 
 from release_check.cli import main
 from release_check.errors import signal_name
-from release_check.release.tree import Descendants, stop_tree
+from release_check.supervise.tree import Descendants, stop_tree
 from release_check.system import SYSTEM
 from tests.conftest import (
     APPS,

@@ -16,8 +16,8 @@ from release_check.checking import Attempt, Outcome, Workers, check_all, fetch
 from release_check.config.expectations import BodyMatch, Expectation, StatusMatch
 from release_check.errors import Interrupted
 from release_check.release.diagnose import unstoppable
-from release_check.release.tree import Scope, stop_tree
 from release_check.signals import SignalGuard, uninterruptible
+from release_check.supervise.tree import Scope, stop_tree
 
 GOOD = Outcome("response", 0.01, status=200, body="OKAY")
 

@@ -36,7 +36,7 @@ from release_check.live.stats import (
 )
 from release_check.live.target import seconds
 from release_check.live.watch import observe
-from release_check.release.ports import local_target
+from release_check.sockets.ports import local_target
 from tests.conftest import RunCheck, clean_env, interrupt_when
 from tests.fakes import FakeClock
 

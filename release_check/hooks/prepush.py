@@ -29,7 +29,7 @@ from release_check.hooks.worktree import (
     scratch_folder,
     temporary_worktree,
 )
-from release_check.release import report_path
+from release_check.reports import report_path
 from release_check.text import printable
 
 _NO_REFS = ("no refs on standard input: nothing to check (a hook that does not pass git's"

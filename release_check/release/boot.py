@@ -17,10 +17,11 @@ from release_check.errors import (
     WrongPort,
 )
 from release_check.release import diagnose
-from release_check.release.app import App
 from release_check.release.elsewhere import OtherPorts
-from release_check.release.ports import (
+from release_check.reports import tail_report
+from release_check.sockets import (
     Listener,
+    Poller,
     Target,
     aim,
     answering,
@@ -32,10 +33,7 @@ from release_check.release.ports import (
     probes,
     serving,
 )
-from release_check.release.probing import Poller
-from release_check.release.respawn import SNAPSHOT_INTERVAL
-from release_check.release.tail import tail_report
-from release_check.release.tree import TreeWatcher, tree_of
+from release_check.supervise import SNAPSHOT_INTERVAL, App, TreeWatcher, tree_of
 from release_check.text import describe_exit
 
 POLL_INTERVAL = 0.02  # the socket is probed at least this often; exits and output wake sooner

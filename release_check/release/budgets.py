@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from release_check.release.record import MEGABYTE, ProcessRecord
+from release_check.reports import MEGABYTE, ProcessRecord
 
 
 def over_budget(process: ProcessRecord) -> str | None:

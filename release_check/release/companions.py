@@ -14,13 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from release_check.config import ProcessSpec
 from release_check.console import Console
 from release_check.errors import ProcessFailed
-from release_check.release.app import App, spawn
-from release_check.release.family import Family
 from release_check.release.health import Health
-from release_check.release.ports import Target
-from release_check.release.record import ProcessRecord, Shutdown
-from release_check.release.tail import Tail
-from release_check.release.tree import TreeWatcher
+from release_check.reports import ProcessRecord, Shutdown, Tail
+from release_check.sockets import Target
+from release_check.supervise import App, Family, TreeWatcher, spawn
 
 POLL_INTERVAL = 0.02
 _LAST_LINES = 0.05  # after an exit, how long the pump may take to deliver the last lines

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from release_check.checking import Outcome
-from release_check.release.ports import (
+from release_check.reports import MEGABYTE, Memory, Shutdown
+from release_check.sockets import (
     ANY_V6,
     Listener,
     Target,
@@ -15,7 +16,6 @@ from release_check.release.ports import (
     endpoints,
     ip_of,
 )
-from release_check.release.record import MEGABYTE, Memory, Shutdown
 
 R10_BOOT_LIMIT = 60.0
 SLOW_BOOT_SHARE = 0.75

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from release_check.release.ports import Listener
+from release_check.sockets import Listener
 
 # The ports servers take when told none: Rails, Node and Next (3000), Flask (5000), Django,
 # gunicorn and uvicorn (8000), many Java and Go servers (8080).

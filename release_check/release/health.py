@@ -12,8 +12,8 @@ from typing import Literal
 
 from release_check.config import ProcessSpec, ready_variable
 from release_check.release.diagnose import hidden_ready_line
-from release_check.release.respawn import CrashLoop, Death
-from release_check.release.tail import looks_like_error
+from release_check.reports import looks_like_error
+from release_check.supervise import CrashLoop, Death
 from release_check.text import app_text, counted, describe_exit, uncoloured
 
 # A log record at an error level, after its timestamp and logger: Celery's "[...: ERROR/Main

@@ -22,16 +22,24 @@ from release_check.checking import HttpWarmup, Workers
 from release_check.config import Config
 from release_check.console import Console
 from release_check.release import diagnose
-from release_check.release.app import RUN_ID_VARIABLE, App, spawn
 from release_check.release.companions import Companions
-from release_check.release.family import Family
-from release_check.release.ports import Target
 from release_check.release.readyline import ReadyLine
-from release_check.release.reaper import Reaper
-from release_check.release.record import Record
-from release_check.release.tree import KILL_WAIT, Descendants, TreeWatcher, stop_tree
-from release_check.release.watchdog import Watchdog, run_id
+from release_check.reports import Record
 from release_check.signals import uninterruptible
+from release_check.sockets import Target
+from release_check.supervise import (
+    KILL_WAIT,
+    RUN_ID_VARIABLE,
+    App,
+    Descendants,
+    Family,
+    Reaper,
+    TreeWatcher,
+    Watchdog,
+    run_id,
+    spawn,
+    stop_tree,
+)
 from release_check.system import SYSTEM
 
 if TYPE_CHECKING:

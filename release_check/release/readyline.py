@@ -12,9 +12,8 @@ import time
 
 from release_check.config import Config, ProcessSpec
 from release_check.errors import NotHealthy
-from release_check.release.app import App
 from release_check.release.boot import POLL_INTERVAL, ensure_alive
-from release_check.release.tree import TreeWatcher
+from release_check.supervise import App, TreeWatcher
 
 
 class ReadyLine:

@@ -37,7 +37,6 @@ from release_check.errors import (
     UsageError,
 )
 from release_check.release import budgets, diagnose
-from release_check.release.app import RUN_ID_VARIABLE, App
 from release_check.release.boot import (
     Listening,
     confirm_owner,
@@ -49,7 +48,10 @@ from release_check.release.boot import (
 )
 from release_check.release.elsewhere import OtherPorts
 from release_check.release.lifetime import Run
-from release_check.release.ports import (
+from release_check.release.then import run_then
+from release_check.reports import ProcessRecord, Record, ThenRecord
+from release_check.signals import SignalGuard
+from release_check.sockets import (
     Listener,
     Target,
     answering,
@@ -59,9 +61,7 @@ from release_check.release.ports import (
     local_target,
     probes,
 )
-from release_check.release.record import ProcessRecord, Record, ThenRecord
-from release_check.release.then import run_then
-from release_check.signals import SignalGuard
+from release_check.supervise import RUN_ID_VARIABLE, App
 from release_check.system import SYSTEM
 
 _ELSEWHERE_TIMEOUT = 0.5  # asking another port must not hold the wait for $PORT for long

@@ -13,11 +13,10 @@ import time
 from pathlib import Path
 
 from release_check.errors import CommandFailed
-from release_check.release.app import App
 from release_check.release.boot import POLL_INTERVAL, ensure_alive
 from release_check.release.lifetime import Run
-from release_check.release.record import ThenRecord
-from release_check.release.tail import tail_report
+from release_check.reports import ThenRecord, check_junit, tail_report
+from release_check.supervise import App
 from release_check.text import describe_exit, printable
 
 LABEL = "then"
@@ -89,8 +88,6 @@ def _failure(then: ThenRecord, timeout_source: str) -> str:
 
 def _read_junit(then: ThenRecord, path: Path, since: float, warnings: list[str]) -> None:
     """Keep the JUnit file the command wrote during this run; an older one is not its."""
-    from release_check.release.junit import suites_of  # noqa: PLC0415  (ElementTree: rarely)
-
     try:
         stat = path.stat()
         if stat.st_mtime < since - 1 or stat.st_size > _JUNIT_LIMIT:
@@ -99,7 +96,7 @@ def _read_junit(then: ThenRecord, path: Path, since: float, warnings: list[str])
     except OSError:
         return
     try:
-        suites_of(text)
+        check_junit(text)
     except ValueError as error:
         warnings.append(f"{path}, written by {shown(then.command)}, was not merged into the"
                         f" JUnit file: {error}")

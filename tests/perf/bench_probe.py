@@ -55,9 +55,9 @@ PHASES = [
     ("release_check.release.runner", "", "poll_until_passing", "check"),  # before probing.py
     ("release_check.release.runner", "", "check_all", "check"),
     ("release_check.release.runner", "", "stay_up", "uptime"),
-    ("release_check.release.tree", "TreeWatcher", "stop", "unwatch"),
+    ("release_check.supervise.tree", "TreeWatcher", "stop", "unwatch"),
     ("release_check.release.lifetime", "", "stop_tree", "teardown"),
-    ("release_check.release.pump", "OutputPump", "finish", "drain"),
+    ("release_check.supervise.pump", "OutputPump", "finish", "drain"),
 ]
 
 

@@ -21,7 +21,7 @@ from release_check.errors import (
     ReleaseCheckError,
     UsageError,
 )
-from release_check.release.record import ProcessRecord, Record, ThenRecord
+from release_check.reports.record import ProcessRecord, Record, ThenRecord
 from release_check.text import counted
 
 StageStatus = Literal["passed", "failed", "error", "skipped"]

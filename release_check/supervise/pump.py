@@ -7,9 +7,8 @@ from collections.abc import Callable, Iterator
 from typing import IO
 
 from release_check.console import Console
-from release_check.release.guarded import Guarded
-from release_check.release.repeats import Repeats
-from release_check.release.tail import Recent, Tail
+from release_check.reports import Recent, Repeats, Tail
+from release_check.supervise.guarded import Guarded
 
 MAX_LINE_BYTES = 8192
 
@@ -19,7 +18,7 @@ class OutputPump:
 
     Reading never stops while the app runs, so a chatty app never blocks on a full pipe;
     a line longer than MAX_LINE_BYTES is relayed in pieces, so memory stays bounded.
-    Repeated lines are relayed as one count line (release/repeats.py); the tail keeps them all.
+    Repeated lines are relayed as one count line (reports/repeats.py); the tail keeps them all.
     """
 
     def __init__(
@@ -63,7 +62,7 @@ class OutputPump:
             yield chunk
 
     def tail(self) -> Tail:
-        """The app's last lines, and the last error line older than them (release/tail.py)."""
+        """The app's last lines, and the last error line older than them (reports/tail.py)."""
         return self._recent.tail()
 
     def drained(self, timeout: float) -> bool:

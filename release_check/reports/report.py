@@ -20,8 +20,8 @@ from release_check.errors import (
     UsageError,
 )
 from release_check.outfile import unwritable, why, write_atomically
-from release_check.release.record import ProcessRecord, Record, ThenRecord
-from release_check.release.tail import ErrorLine
+from release_check.reports.record import ProcessRecord, Record, ThenRecord
+from release_check.reports.tail import ErrorLine
 
 BODY_PREFIX = 200
 

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from release_check.errors import AppExited, CrashLooping, ProcessFailed, ReleaseCheckError
-from release_check.release.record import Record
-from release_check.release.tail import error_line
+from release_check.reports.record import Record
+from release_check.reports.tail import error_line
 
 if TYPE_CHECKING:
-    from release_check.release.stages import Stage
+    from release_check.reports.stages import Stage
 
 TITLE = "release-check"
 _ICONS = {"passed": "✅ passed", "failed": "❌ failed", "error": "⛔ error",
@@ -71,7 +71,7 @@ def _cause(record: Record, error: ReleaseCheckError) -> str | None:
 
 def step_summary(record: Record, error: ReleaseCheckError | None) -> str:
     """The job summary: the verdict, a table of the stages, the warnings."""
-    from release_check.release.stages import stages  # noqa: PLC0415  (only under Actions)
+    from release_check.reports.stages import stages  # noqa: PLC0415  (only under Actions)
 
     verdict = "✅ **PASSED**" if error is None else "❌ **FAILED**"
     reason = "" if error is None else f": {_cell('; '.join(error.lines()))}"

@@ -17,7 +17,7 @@ import socket
 import struct
 from collections.abc import Sequence
 
-from release_check.release.ports import Listener, Target, probes
+from release_check.sockets.ports import Listener, Target, probes
 from release_check.system import SYSTEM
 
 _REUSABLE = SYSTEM.name == "linux"

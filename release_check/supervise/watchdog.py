@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 import psutil
 
-from release_check.release.app import RUN_ID_VARIABLE
-from release_check.release.tree import running, stop_tree
 from release_check.signals import HANDLED
+from release_check.supervise.app import RUN_ID_VARIABLE
+from release_check.supervise.tree import running, stop_tree
 from release_check.system import SYSTEM
 
 _TEARDOWN, _DONE, _PID, _SESSION = b"T", b"D", b"P", b"S"

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from release_check.release.tail import Tail
+from release_check.reports.tail import Tail
 from release_check.text import printable
 
 if TYPE_CHECKING:
     from release_check.checking import CheckResult, Outcome
-    from release_check.release.ports import Listener
+    from release_check.sockets import Listener
 
 MEGABYTE = 1024 * 1024
 MemoryKind = Literal["pss", "uss", "rss"]

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, cast
 
 from release_check.console import Console
-from release_check.release.pump import OutputPump
-from release_check.release.wakeup import Wakeup
+from release_check.supervise.pump import OutputPump
+from release_check.supervise.wakeup import Wakeup
 
 if TYPE_CHECKING:
-    from release_check.release.family import Family
+    from release_check.supervise.family import Family
 
 
 def _shell() -> str:

@@ -25,12 +25,12 @@ from typing import Protocol
 
 import psutil
 
-from release_check.release.app import App, kill_group
-from release_check.release.guarded import Guarded
-from release_check.release.ports import Listener, Target, listeners_of, serving
-from release_check.release.reaper import reap_exited
-from release_check.release.record import Memory, Shutdown
-from release_check.release.respawn import (
+from release_check.reports import Memory, Shutdown
+from release_check.sockets import Listener, Target, listeners_of, serving
+from release_check.supervise.app import App, kill_group
+from release_check.supervise.guarded import Guarded
+from release_check.supervise.reaper import reap_exited
+from release_check.supervise.respawn import (
     SNAPSHOT_INTERVAL,
     CrashLoop,
     Death,

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from release_check.errors import ReleaseCheckError
-from release_check.release.record import Record
-from release_check.release.report import write_text
-from release_check.release.stages import Stage, stages
-from release_check.release.tail import tail_report
+from release_check.reports.record import Record
+from release_check.reports.report import write_text
+from release_check.reports.stages import Stage, stages
+from release_check.reports.tail import tail_report
 
 SUITE = "release-check"
 # XML 1.0 cannot carry most C0 controls, even escaped; an app's output may hold any of them.
