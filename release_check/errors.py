@@ -30,11 +30,9 @@ The hierarchy, in the manner of httpx's documented exception tree::
 
 from __future__ import annotations
 
-import contextlib
-import signal
 from collections.abc import Sequence
 
-from release_check.text import printable
+from release_check.text import printable, signal_name
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -191,13 +189,3 @@ def described(cause: Exception) -> str:
     if isinstance(cause, OSError) and cause.strerror:
         return printable(f"{name}: [Errno {cause.errno}] {cause.strerror}", 200)
     return name
-
-
-def signal_name(signum: int) -> str:
-    """``SIGTERM``; ``SIGRTMIN+3`` for a real-time signal, which has no name of its own."""
-    with contextlib.suppress(ValueError):
-        return signal.Signals(signum).name
-    low = getattr(signal, "SIGRTMIN", None)
-    if low is not None and signum > low:
-        return f"SIGRTMIN+{signum - low}"
-    return f"signal {signum}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 
@@ -61,15 +62,19 @@ def counted(count: int, noun: str) -> str:
 def describe_exit(code: int) -> str:
     """Name an exit status the way a user reads it: a code, or the signal that ended it."""
     if code < 0:
-        return f"was killed by {_signal_name(-code)}"
-    signame = _signal_name(code - 128)
-    if code > 128 and signame != str(code - 128):
+        return f"was killed by {signal_name(-code)}"
+    signame = signal_name(code - 128)
+    if code > 128 and signame.startswith("SIG"):
         return f"exited with code {code} (128+{code - 128}: the shell saw {signame})"
     return f"exited with code {code}"
 
 
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return str(number)
+def signal_name(signum: int) -> str:
+    """``SIGTERM``; ``SIGRTMIN+3`` for a real-time signal, which has no name of its own."""
+    with contextlib.suppress(ValueError):
+        return signal.Signals(signum).name
+    low = getattr(signal, "SIGRTMIN", None)
+    high = getattr(signal, "SIGRTMAX", None)
+    if low is not None and high is not None and low < signum <= high:
+        return f"SIGRTMIN+{signum - low}"
+    return f"signal {signum}"

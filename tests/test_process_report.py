@@ -7,7 +7,8 @@ import json
 import jsonschema
 
 from release_check.errors import Interrupted, NotHealthy, ProcessFailed
-from release_check.release.budgets import over_budget, together_over
+from release_check.release.budgets import together_over
+from release_check.release.diagnose import over_memory
 from release_check.reports import MEGABYTE, Memory, ProcessRecord, Record, Shutdown, document
 from release_check.reports.stages import stages
 from tests.conftest import REPO
@@ -85,12 +86,12 @@ def test_an_interrupted_run_is_an_error_for_processes_not_yet_ready() -> None:
 def test_a_type_over_its_own_budget_is_named() -> None:
     """max_memory_mb of a table is compared with that type's peak alone."""
     worker = ProcessRecord("worker", peak=Memory(300 * MEGABYTE, "pss", 2), max_memory_mb=256.0)
-    message = over_budget(worker)
+    source = "max_memory_mb in [process.worker]"
+    message = over_memory(worker.name, worker.peak, worker.max_memory_mb, source)
     assert message is not None
-    assert message.startswith("worker peaked at 300.0 MB (PSS) over max_memory_mb=256 in"
-                              " [process.worker]")
-    assert over_budget(ProcessRecord("worker", peak=Memory(MEGABYTE, "pss", 1),
-                                     max_memory_mb=256.0)) is None
+    assert message.startswith("worker peaked at 300.0 MB (PSS) over the 256 MB limit"
+                              " (max_memory_mb in [process.worker])")
+    assert over_memory("worker", Memory(MEGABYTE, "pss", 1), 256.0, source) is None
 
 
 def test_the_sum_over_webs_budget_is_said() -> None:

@@ -100,8 +100,8 @@ def test_bad_choices_are_config_errors_naming_the_variable(env: dict[str, str],
 
 @pytest.mark.parametrize(("table", "message"), [
     ("[process.worker]\nready = 3\n", "process.worker: ready must be a string"),
-    ("[process.worker]\nuptime = -1\n", "process.worker: uptime must be a non-negative number"),
-    ("[process.worker]\ntimeout = 0\n", "process.worker: timeout must be a positive number"),
+    ("[process.worker]\nuptime = -1\n", "process.worker: uptime -1 must be a non-negative"),
+    ("[process.worker]\ntimeout = 0\n", "process.worker: timeout 0 must be a positive number"),
     ("[process.worker]\ntimeout = 1e300\n", "process.worker: timeout 1e+300 is more than 3600"),
     ("[process.worker]\nuptime = 7200\n", "process.worker: uptime 7200 is more than 3600 seconds"),
     ("[process.worker]\nuptime = [1]\n", "process.worker: uptime must be a number, not an array"),

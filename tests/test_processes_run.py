@@ -198,7 +198,7 @@ def test_a_type_over_its_memory_budget_fails_naming_it(release_check: RunCheck,
     result = release_check("--report", str(report), env=_env())
     assert result.code == 1, result.out
     assert "FAILED: worker peaked at " in result.verdict
-    assert "over max_memory_mb=20 in [process.worker]" in result.verdict
+    assert "over the 20 MB limit (max_memory_mb in [process.worker])" in result.verdict
     entries = _report(report)["processes"]
     assert entries["worker"]["peak_memory_bytes"] > 60 * 1024 * 1024
     assert entries["web"]["peak_memory_bytes"] < 60 * 1024 * 1024

@@ -16,9 +16,9 @@ import psutil
 import pytest
 
 from release_check.cli import main
-from release_check.errors import signal_name
 from release_check.supervise.tree import Descendants, stop_tree
 from release_check.system import SYSTEM
+from release_check.text import signal_name
 from tests.conftest import (
     APPS,
     RunCheck,

@@ -31,6 +31,15 @@ def over_cap(seconds: float) -> str | None:
             " (Heroku ends a release phase after 1 hour)")
 
 
+def number_problem(value: float, unit: str, *, zero_ok: bool = False,
+                   capped: bool = True) -> str | None:
+    """Why ``value`` is no valid number of ``unit`` (negative, zero, not finite, too long)."""
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+        sign = "non-negative" if zero_ok else "positive"
+        return f"must be a {sign} number of {unit}"
+    return over_cap(value) if capped else None
+
+
 def arg_problem(text: str) -> str | None:
     """Why ``text`` cannot be one string of a command line or environment, or None."""
     if "\0" in text:

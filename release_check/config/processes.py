@@ -7,7 +7,6 @@ non-web one may have a ``[process.NAME]`` table (``ready``, ``uptime``, ``timeou
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from release_check.config.expectations import compiled_regex, toml_shown
-from release_check.config.limits import over_cap
+from release_check.config.limits import number_problem
 from release_check.config.procfile import read, runnable
 from release_check.errors import ProcfileError
 from release_check.text import printable, quoted
@@ -86,13 +85,11 @@ def ready_pattern(raw: str) -> str:
 def _seconds(key: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{key} must be a number, not {toml_shown(value)}")
-    zero_ok = key == "uptime"
-    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-        sign = "non-negative" if zero_ok else "positive"
-        raise ValueError(f"{key} must be a {sign} number, not {printable(repr(value), 40)}")
-    too_long = over_cap(value) if key != "max_memory_mb" else None
-    if too_long:
-        raise ValueError(f"{key} {printable(repr(value), 40)} {too_long}")
+    memory = key == "max_memory_mb"
+    problem = number_problem(value, "megabytes" if memory else "seconds",
+                             zero_ok=key == "uptime", capped=not memory)
+    if problem:
+        raise ValueError(f"{key} {printable(repr(value), 40)} {problem}")
     return float(value)
 
 

@@ -6,7 +6,6 @@ a flag, as a typed value in the config file. ``loading`` builds the Config from 
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -21,7 +20,7 @@ from release_check.config.expectations import (
     path_problem,
     toml_shown,
 )
-from release_check.config.limits import arg_problem, over_cap
+from release_check.config.limits import arg_problem, number_problem
 from release_check.config.platforms import Origin, choice
 from release_check.config.processes import ProcessSpec, parse_names, ready_pattern
 from release_check.text import printable
@@ -128,25 +127,18 @@ def _number(raw: str, unit: str, *, zero_ok: bool = False) -> float:
         value = float(raw)
     except ValueError:
         raise ValueError(f"{_shown(raw)} is not a number of {unit}") from None
-    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-        sign = "non-negative" if zero_ok else "positive"
-        raise ValueError(f"{_shown(raw)} must be a {sign} number of {unit}")
+    problem = number_problem(value, unit, zero_ok=zero_ok, capped=unit == "seconds")
+    if problem:
+        raise ValueError(f"{_shown(raw)} {problem}")
     return value
 
 
-def _capped(seconds: float, raw: str) -> float:
-    problem = over_cap(seconds)
-    if problem:
-        raise ValueError(f"{_shown(raw)} {problem}")
-    return seconds
-
-
 def _seconds(raw: str) -> float:
-    return _capped(_number(raw, "seconds"), raw)
+    return _number(raw, "seconds")
 
 
 def _window(raw: str) -> float:
-    return _capped(_number(raw, "seconds", zero_ok=True), raw)
+    return _number(raw, "seconds", zero_ok=True)
 
 
 def _megabytes(raw: str) -> float:

@@ -17,9 +17,9 @@ import httpx
 
 from release_check.checking import client
 from release_check.config import BY_KEY, Expectation, load
-from release_check.errors import Interrupted, UsageError, signal_name
+from release_check.errors import Interrupted, UsageError
 from release_check.live.proxies import check_proxies
-from release_check.text import printable
+from release_check.text import printable, signal_name
 
 _MATCHING = ("expected_status", "expected_body", "body_contains", "body_regex")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,20}://")

@@ -1,7 +1,8 @@
-"""Memory budgets per process type, and what running them all in one release dyno means.
+"""What running every process type in one release dyno means for memory.
 
-On Heroku each process type runs in its own dynos, so each type has its own budget; the
-release dyno, though, runs every checked type at once, in one dyno's memory.
+On Heroku each process type runs in its own dynos, so each type has its own budget (judged like
+web's, by diagnose.over_memory); the release dyno, though, runs every checked type at once, in
+one dyno's memory.
 """
 
 from __future__ import annotations
@@ -9,18 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from release_check.reports import MEGABYTE, ProcessRecord
-
-
-def over_budget(process: ProcessRecord) -> str | None:
-    """The process type's tree peaked above its own ``max_memory_mb``."""
-    peak, limit = process.peak, process.max_memory_mb
-    if peak is None or limit is None or peak.bytes <= limit * MEGABYTE:
-        return None
-    return (
-        f"{process.name} peaked at {peak.megabytes:.1f} MB ({peak.kind.upper()}) over"
-        f" max_memory_mb={limit:g} in [process.{process.name}]: on Heroku it runs in its own"
-        " dyno, whose quota this budget should match (512 MB on Standard-1X)"
-    )
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -170,7 +170,9 @@ def _judge_memory(config: Config, record: Record) -> None:
     if over:
         raise OverMemory(over)
     for process in record.processes[1:]:
-        if (message := budgets.over_budget(process)) is not None:
+        source = f"max_memory_mb in [process.{process.name}]"
+        message = diagnose.over_memory(process.name, process.peak, process.max_memory_mb, source)
+        if message is not None:
             raise ProcessFailed(process.name, message)
 
 

@@ -7,14 +7,13 @@ reaches a Config unchecked: every accessor names the file and the key when a val
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from release_check.config.expectations import header_problem, path_problem
-from release_check.config.limits import arg_problem, over_cap
+from release_check.config.limits import arg_problem, number_problem
 from release_check.config.reading import read_text
 from release_check.text import printable
 
@@ -186,11 +185,9 @@ class Node:
         return name, self.value
 
     def _checked(self, seconds: float, *, zero_ok: bool) -> float:
-        if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not zero_ok):
-            raise self.bad(f"{_shown(self.value)} must be a positive number of seconds")
-        too_long = over_cap(seconds)
-        if too_long:
-            raise self.bad(f"{_shown(self.value)} {too_long}")
+        problem = number_problem(seconds, "seconds", zero_ok=zero_ok)
+        if problem:
+            raise self.bad(f"{_shown(self.value)} {problem}")
         return seconds
 
 
