@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,23 +244,22 @@ def toml_file(path: Path, name: str) -> Node:
     """A TOML file's document (tomllib)."""
     import tomllib  # noqa: PLC0415  (only a run that has the file pays for the import)
 
-    text = _read(path, name)
-    try:
-        document = tomllib.loads(text)
-    except ValueError as error:  # TOMLDecodeError, or an integer of over 4300 digits
-        raise BadFile(f"{name} is not valid TOML: {error}") from None
-    except RecursionError:
-        raise _too_deep(name) from None
-    return _bounded(document, name)
+    # ValueError: TOMLDecodeError, or an integer of over 4300 digits
+    return _parsed(path, name, tomllib.loads, "TOML")
 
 
 def json_file(path: Path, name: str) -> Node:
     """A JSON file's document (the standard json module)."""
+    return _parsed(path, name, json.loads, "JSON")
+
+
+def _parsed(path: Path, name: str, parse: Callable[[str], Any], kind: str) -> Node:
+    """The file parsed and bounded; a parser's ValueError or recursion is a BadFile."""
     text = _read(path, name)
     try:
-        document = json.loads(text)
+        document = parse(text)
     except ValueError as error:
-        raise BadFile(f"{name} is not valid JSON: {error}") from None
+        raise BadFile(f"{name} is not valid {kind}: {error}") from None
     except RecursionError:
         raise _too_deep(name) from None
     return _bounded(document, name)
