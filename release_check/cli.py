@@ -145,6 +145,9 @@ def _passed_line(record: Record) -> str:
 
 
 def _what_passed(record: Record) -> str:
+    web = record.processes[0] if record.processes else None
+    if not record.checks and web is not None and web.ready_line is not None:
+        return f"ready line {quoted(web.ready_line.strip(), 60)} (no health path)"
     if len(record.checks) != 1:
         return f"{len(record.checks)} checks"
     result = record.checks[0]

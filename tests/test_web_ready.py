@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
+from junitparser import JUnitXml
 
 from tests.conftest import RunCheck, app_command, fixture_env
 
@@ -49,3 +52,49 @@ def test_a_ready_regex_matching_any_line_is_a_configuration_error(
     result = release_check(env=fixture_env(ready=".*"))
     assert result.code == 2
     assert "RELEASE_CHECK_READY: '.*' can match an empty string" in result.err.replace('"', "'")
+
+
+# A server with no HTTP route at all: it accepts on $PORT, then says it is ready.
+_NO_ROUTE = ("import os, socket, time;"
+             " s = socket.create_server(('0.0.0.0', int(os.environ['PORT'])));"
+             " time.sleep(0.5); print('ws server ready', flush=True); time.sleep(60)")
+
+
+def _no_route_app() -> dict[str, str]:
+    """A web command whose server has no health route, only its ready line."""
+    return {"RELEASE_CHECK_WEB_COMMAND": shlex.join([sys.executable, "-c", _NO_ROUTE]),
+            "RELEASE_CHECK_PATH": "none"}
+
+
+def test_with_no_health_path_the_ready_line_stands_in_for_the_check(
+    release_check: RunCheck, tmp_path: Path
+) -> None:
+    """PATH=none: no request is sent; the socket and web's ready line pass the run."""
+    env = {**_no_route_app(), "RELEASE_CHECK_READY": "server ready$"}
+    result = release_check("--report", "r.json", "--junit", "j.xml", env=env)
+    assert result.code == 0, result.out
+    assert 'PASSED ready line "ws server ready" (no health path) in ' in result.verdict
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["processes"]["web"]["ready_by"] == "line"
+    assert report["attempts"] == 0
+    names = [case.name for suite in JUnitXml.fromfile(str(tmp_path / "j.xml")) for case in suite]
+    assert "health check: none; web's ready line stands in" in names
+
+
+def test_with_no_health_path_a_missing_ready_line_fails_at_the_timeout(
+    release_check: RunCheck,
+) -> None:
+    """PATH=none and a ready line never printed: FAILED naming the regex, not a check."""
+    env = {**_no_route_app(), "RELEASE_CHECK_READY": "never printed", "RELEASE_CHECK_TIMEOUT": "2"}
+    result = release_check(env=env)
+    assert result.code == 1, result.out
+    assert "FAILED: web printed no line matching /never printed/ within" in result.verdict
+
+
+def test_no_health_path_without_a_ready_line_is_a_configuration_error(
+    release_check: RunCheck,
+) -> None:
+    """PATH=none with nothing to stand in for the check is exit 2 naming the variable."""
+    result = release_check(env=_no_route_app())
+    assert result.code == 2
+    assert "RELEASE_CHECK_PATH: none (no health path) needs a ready line" in result.err

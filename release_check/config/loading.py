@@ -16,7 +16,7 @@ from release_check.config.expectations import Expectation
 from release_check.config.file import FileSettings, locate
 from release_check.config.platforms import Declared, find, layer
 from release_check.config.processes import process_specs, web_problem
-from release_check.config.settings import BY_FIELD, BY_KEY, SETTINGS, Config, Setting
+from release_check.config.settings import BY_FIELD, BY_KEY, NO_PATH, SETTINGS, Config, Setting
 from release_check.errors import ConfigError, SettingError
 
 Chosen = dict[Setting, tuple[Any, str]]  # each given setting's parsed value and its source
@@ -158,12 +158,23 @@ def load(
     values = {setting.field: value for setting, (value, _) in chosen.items()}
     sources = {setting.field: source for setting, (_, source) in chosen.items()}
     problems += _processes(values, sources, environ, file)
+    problems += _ready_only(values, sources, checks)
     if problems:
         raise ConfigError(problems)
     if file is not None and "config_file" not in values:
         values["config_file"] = file.path
     config = Config(**values, checks=checks, verbosity=verbosity, sources=sources)
     return layer(config, sources, platform, file.source if file else None)
+
+
+def _ready_only(values: Mapping[str, Any], sources: Mapping[str, str],
+                checks: tuple[Expectation, ...]) -> list[str]:
+    """No health path needs web's ready line, which then stands in for the check."""
+    if values.get("path") != NO_PATH or checks or values.get("ready") is not None:
+        return []
+    return [f"{sources.get('path', 'path')}: none (no health path) needs a ready line for web"
+            " to stand in for the check: set RELEASE_CHECK_READY (or --ready, or ready in the"
+            " config file)"]
 
 
 def _processes(

@@ -26,6 +26,7 @@ from release_check.config.processes import ProcessSpec, parse_names, ready_patte
 from release_check.text import printable
 
 ENV_PREFIX = "RELEASE_CHECK_"
+NO_PATH = "none"  # no health path: web's ready line stands in for the check
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _PROCESS_TYPE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -108,8 +109,10 @@ class Config:
         return Expectation(path, self.expected_status, self.body_match())
 
     def expectations(self) -> tuple[Expectation, ...]:
-        """The config file's checks, or else the single check of the settings."""
-        return self.checks or (self.expectation(self.path),)
+        """The config file's checks, or else the single check of the settings (none for none)."""
+        if self.checks or self.path == NO_PATH:
+            return self.checks
+        return (self.expectation(self.path),)
 
     def web_ready(self) -> ProcessSpec | None:
         """Web's ready line, as a process spec's, when ``ready`` is set."""
@@ -186,6 +189,8 @@ def _header_value(raw: str) -> str:
 
 
 def _path(raw: str) -> str:
+    if raw == NO_PATH:
+        return raw
     problem = path_problem(raw)
     if problem:
         raise ValueError(f"{_shown(raw)} {problem}")
@@ -344,7 +349,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", _host, "address to connect to (default: where the app listens on $PORT)",
             "HOST"),
     Setting("port", _port, "port passed to the app as PORT (default: a free port)", "PORT"),
-    Setting("path", _path, "path to GET (default: /health_check)", "PATH"),
+    Setting("path", _path, "path to GET (default: /health_check); none: no HTTP check, web's"
+            " ready line (RELEASE_CHECK_READY) stands in for it", "PATH"),
     Setting("expected_status", _status,
             "status that passes: 200, a list 200,204, or a class 2xx (default: 200)", "STATUS"),
     Setting("expected_body", _text,

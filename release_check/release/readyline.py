@@ -38,8 +38,9 @@ class ReadyLine:
         while self.seen_at is None:
             ensure_alive(app, phase, watcher)
             if time.monotonic() >= deadline:
+                passed = "passed its checks but " if config.expectations() else ""
                 raise NotHealthy(
-                    f"{app.label} passed its checks but printed no {self.spec.describe_ready()}"
+                    f"{app.label} {passed}printed no {self.spec.describe_ready()}"
                     f" within {app.elapsed():.1f}s ({config.source('ready')})"
                 )
             app.wakeup.wait(POLL_INTERVAL, output=True)

@@ -154,7 +154,8 @@ def _records(current: Run) -> None:
         return
     app = current.app
     line = current.ready_line.line if current.ready_line else None
-    web = ProcessRecord(app.label, record.healthy_s, "check" if record.healthy_s else None,
+    by = ("check" if record.checks else "line") if record.healthy_s is not None else None
+    web = ProcessRecord(app.label, record.healthy_s, by,
                         line, app.exit_code(), record.peak, config.max_memory_mb,
                         record.shutdown, tail=record.tail)
     record.processes = [web, *current.companions.records()]
@@ -211,6 +212,8 @@ def _boot(current: Run) -> Target:
 def _probe(current: Run) -> None:
     """Run every check until all pass; fail with each failing check's last outcome."""
     app, config, record, watcher = current.app, current.config, current.record, current.watcher
+    if not config.expectations():
+        return  # no health path: web's ready line stands in (_ready_line)
     http = current.http()
     phase = "before passing the check"
     run_id = request_id() if config.router_headers else None

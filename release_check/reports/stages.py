@@ -90,6 +90,10 @@ def _boot(record: Record) -> Stage:
 def _checks(record: Record) -> list[Stage]:
     """One stage per check; a single placeholder while no check has a result yet."""
     seconds = _between(record.listening_s, record.healthy_s)
+    web = record.processes[0] if record.processes else None
+    if not record.checks and web is not None and web.ready_by == "line":
+        return [Stage("health check: none; web's ready line stands in", "passed", seconds,
+                      output=web.ready_line or "")]
     if not record.checks:
         return [Stage("health check", "skipped", None, _NOT_REACHED)]
     return [_check(result, seconds) for result in record.checks]
