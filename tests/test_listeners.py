@@ -232,7 +232,7 @@ def shared_port_run(tag: str, release_check: RunCheck, tmp_path: Path,
     finally:
         joiner.kill()
         joined = joiner.communicate()[0]
-    assert joined == "joined\n"
+    assert joined == "joined\n", result.out
     return joiner.pid, port, result
 
 

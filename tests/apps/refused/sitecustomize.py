@@ -1,7 +1,8 @@
 """A startup hook that makes psutil refuse sockets as macOS does to a user who is not root.
 
 The machine-wide socket table is refused outright, and so are the sockets of every process
-that does not carry the test's tag (as other users' processes are refused on a Mac). Loaded
+that neither carries the test's tag nor descends from one that does (as other users' processes
+are refused on a Mac). Loaded
 through PYTHONPATH by tests/test_portable.py; the processes and servers stay real.
 """
 
@@ -20,12 +21,21 @@ def _refused(kind: str = "inet") -> Any:
     raise psutil.AccessDenied()
 
 
-def _only_tagged(self: psutil.Process, kind: str = "inet") -> Any:
+def _tagged(proc: psutil.Process) -> bool:
     try:
-        mine = self.environ().get("RC_FIXTURE_TAG") == _TAG
+        return proc.environ().get("RC_FIXTURE_TAG") == _TAG
     except psutil.Error:
-        mine = False
-    if not mine:
+        return False
+
+
+def _only_tagged(self: psutil.Process, kind: str = "inet") -> Any:
+    # A process started below a tagged one is "this user's": its own environment may be gone
+    # (gunicorn with setproctitle writes its title over it), its ancestry is not.
+    try:
+        lineage = [self, *self.parents()]
+    except psutil.Error:
+        lineage = [self]
+    if not any(_tagged(proc) for proc in lineage):
         raise psutil.AccessDenied(self.pid)
     return _own_connections(self, kind)
 
