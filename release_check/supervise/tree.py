@@ -57,7 +57,9 @@ def app_tree(app: App) -> list[psutil.Process]:
     try:
         anchor = psutil.Process(os.getpid() if app.adopted else app.pid)
         return [p for p in anchor.children(recursive=True) if p.pid != app.pid]
-    except psutil.Error:  # gone already, or unreadable: the process group is still signalled
+    except psutil.Error:
+        # Gone already, or unreadable: without a subreaper the teardown still signals each
+        # root's process group (Descendants.broadcast).
         return []
 
 
