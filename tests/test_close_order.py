@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from tests.conftest import clean_env, fixture_env
+from tests.test_processes_run import procfile
 
 # Runs release-check in a child whose teardown steps say, in order, when each is reached.
 _SPIED = textwrap.dedent("""
@@ -35,13 +36,26 @@ _SPIED = textwrap.dedent("""
 _PROMISED = ["watcher", "teardown", "threads", "output", "wake-up", "client", "watchdog"]
 
 
+def _steps(tag: str, folder: Path, env: dict[str, str]) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", _SPIED], env=clean_env(tag, env), cwd=folder,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [line.split(": ", 1)[1] for line in done.stderr.splitlines()
+            if line.startswith("step: ")]
+
+
 def test_close_stops_the_app_before_threads_and_the_watchdog_last(
     tag: str, tmp_path: Path
 ) -> None:
     """Watcher, teardown, threads, then what threads use; the watchdog is told done last."""
-    done = subprocess.run([sys.executable, "-c", _SPIED], env=clean_env(tag, fixture_env()),
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    steps = [line.split(": ", 1)[1] for line in done.stderr.splitlines()
-             if line.startswith("step: ")]
-    assert steps == _PROMISED, steps
+    assert _steps(tag, tmp_path, fixture_env()) == _PROMISED
+
+
+def test_close_stops_every_watcher_before_the_one_teardown(tag: str, tmp_path: Path) -> None:
+    """With a worker beside web: both watchers, one teardown, then each process's last lines."""
+    procfile(tmp_path, worker=())
+    env = {"RELEASE_CHECK_TIMEOUT": "20", "RELEASE_CHECK_PROCESSES": "web,worker"}
+    assert _steps(tag, tmp_path, env) == [
+        "watcher", "watcher", "teardown", "threads",
+        "output", "wake-up", "output", "wake-up", "client", "watchdog",
+    ]
