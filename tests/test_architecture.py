@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import graphlib
 import re
 import subprocess
 import sys
@@ -132,3 +133,36 @@ def test_the_reports_load_without_the_process_or_http_layer() -> None:
     assert "release_check.reports.record" in imported
     assert not {"psutil", "httpx", "tenacity", "xml.etree.ElementTree"} & imported
 
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _edges(path: Path, known: set[str]) -> set[str]:
+    """The modules ``path`` imports, TYPE_CHECKING and in-function imports included.
+
+    ``from package import module`` points at the module, not at the package's __init__.
+    """
+    targets = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                inner = f"{node.module}.{alias.name}"
+                targets.add(inner if inner in known else node.module)
+        elif isinstance(node, ast.Import):
+            targets |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            loaded = _LOADED_BY_NAME.fullmatch(node.value)
+            targets |= {loaded.group(1)} if loaded else set()
+    return targets & known - {_module_name(path)}
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    """The modules of release_check import one another without a cycle."""
+    known = {_module_name(path) for path in _modules()}
+    graph = {_module_name(path): _edges(path, known) for path in _modules()}
+    try:
+        tuple(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as error:
+        pytest.fail(f"import cycle: {' -> '.join(error.args[1])}")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from release_check.text import printable, quoted
-
-if TYPE_CHECKING:
-    from release_check.config.responses import HeaderExpectation
 
 BodyKind = Literal["any", "exact", "contains", "regex", "json"]
 _CLASS = re.compile(r"^([1-5])xx$", re.IGNORECASE)
@@ -252,6 +249,37 @@ class BodyMatch:
         return "any body"
 
 
+HeaderKind = Literal["present", "equals", "regex"]
+
+
+@dataclass(frozen=True)
+class HeaderExpectation:
+    """One response header: present, equal to a value, or matching an RE2 regex."""
+
+    name: str
+    kind: HeaderKind
+    value: str = ""
+
+    def mismatch(self, headers: Sequence[tuple[str, str]]) -> str | None:
+        """Why the response's headers fail it, or None when they pass."""
+        values = [v for k, v in headers if k.lower() == self.name.lower()]
+        if not values:
+            return f"no {self.name} header"
+        if self.kind == "equals" and self.value not in values:
+            return f"{self.name} is {quoted(values[0], 80)}"
+        if self.kind == "regex" and not any(compiled_regex(self.value).search(v) for v in values):
+            return f"{self.name} is {quoted(values[0], 80)}"
+        return None
+
+    def describe(self) -> str:
+        """``a Set-Cookie header``, ``Content-Type "text/html"``, ``Cache-Control matching /x/``."""
+        if self.kind == "present":
+            return f"a {self.name} header"
+        if self.kind == "equals":
+            return f"{self.name} {quoted(self.value, 80)}"
+        return f"{self.name} matching /{quoted(self.value, 80)[1:-1]}/"
+
+
 @dataclass(frozen=True)
 class Expectation:
     """One check: the request to make and what a passing response looks like."""
@@ -262,7 +290,7 @@ class Expectation:
     method: str = "GET"
     headers: tuple[tuple[str, str], ...] = ()
     request_body: str | None = None
-    response_headers: tuple[HeaderExpectation, ...] = ()  # config/responses.py
+    response_headers: tuple[HeaderExpectation, ...] = ()
     redirect: str | None = None  # the Location a 3xx must point to
 
     @property

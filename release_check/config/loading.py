@@ -14,7 +14,8 @@ from typing import Any
 from release_check.config.checks import parse_check
 from release_check.config.expectations import Expectation
 from release_check.config.file import FileSettings, locate
-from release_check.config.platforms import Declared, find, layer
+from release_check.config.layer import layer
+from release_check.config.platforms import Declared, find
 from release_check.config.processes import process_specs, web_problem
 from release_check.config.settings import BY_FIELD, BY_KEY, NO_PATH, SETTINGS, Config, Setting
 from release_check.errors import ConfigError, SettingError
@@ -148,7 +149,7 @@ def load(
     """Build the Config from flags, environment and file, or raise ConfigError listing all.
 
     Flags and variables are text; the file's values are TOML, read as their type. A platform
-    file's declaration fills what they all leave unset (config/platforms/layer.py).
+    file's declaration fills what they all leave unset (config/layer.py).
     """
     chosen, problems = _file_values(file) if file else ({}, [])
     text, text_problems = _text_values(flags, environ)

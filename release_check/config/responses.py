@@ -8,47 +8,17 @@ URL whose path (and query) is it: an app behind a router builds absolute URLs fr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from release_check.config.expectations import compiled_regex, header_problem
+from release_check.config.expectations import HeaderExpectation, compiled_regex, header_problem
 from release_check.text import quoted
 
 if TYPE_CHECKING:
     from release_check.config.expectations import Expectation
 
-HeaderKind = Literal["present", "equals", "regex"]
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 WITHOUT_BODY = ("GET", "HEAD", "DELETE", "OPTIONS")  # a request body is refused for these
-
-
-@dataclass(frozen=True)
-class HeaderExpectation:
-    """One response header: present, equal to a value, or matching an RE2 regex."""
-
-    name: str
-    kind: HeaderKind
-    value: str = ""
-
-    def mismatch(self, headers: Sequence[tuple[str, str]]) -> str | None:
-        """Why the response's headers fail it, or None when they pass."""
-        values = [v for k, v in headers if k.lower() == self.name.lower()]
-        if not values:
-            return f"no {self.name} header"
-        if self.kind == "equals" and self.value not in values:
-            return f"{self.name} is {quoted(values[0], 80)}"
-        if self.kind == "regex" and not any(compiled_regex(self.value).search(v) for v in values):
-            return f"{self.name} is {quoted(values[0], 80)}"
-        return None
-
-    def describe(self) -> str:
-        """``a Set-Cookie header``, ``Content-Type "text/html"``, ``Cache-Control matching /x/``."""
-        if self.kind == "present":
-            return f"a {self.name} header"
-        if self.kind == "equals":
-            return f"{self.name} {quoted(self.value, 80)}"
-        return f"{self.name} matching /{quoted(self.value, 80)[1:-1]}/"
 
 
 def parse_headers(table: object) -> tuple[HeaderExpectation, ...]:

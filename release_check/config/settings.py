@@ -21,7 +21,7 @@ from release_check.config.expectations import (
     toml_shown,
 )
 from release_check.config.limits import arg_problem, number_problem
-from release_check.config.platforms import Origin, choice
+from release_check.config.platforms import choice
 from release_check.config.processes import ProcessSpec, parse_names, ready_pattern
 from release_check.text import printable
 
@@ -33,6 +33,16 @@ _PROCESS_TYPE = re.compile(r"^[A-Za-z0-9_-]+$")
 _HOST = re.compile(r"^[A-Za-z0-9._:%-]+$")
 DEFAULT_STATUS = StatusMatch(frozenset({200}), "200")
 _DIGITS = re.compile(r"^\s*[0-9]{1,5}\s*$")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the check came from; ``platform_file`` is set when a platform file was read."""
+
+    line: str
+    platform_file: str | None = None
+    warnings: tuple[str, ...] = ()
+    port_source: str | None = None  # the platform file's key, when the port came from it
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The processes a run boots beside web: watched together, judged together, stopped together.
 
 Each is an App (own session, no PORT, output relayed with its label, a wake-up on its exit)
-whose lines also feed its Health. Web's waits call ``check`` (``App.check_beside``), so a
-crash of any of them ends the run within one poll interval, whatever web is doing.
+whose lines also feed its Health. Web's waits call ``check`` (web's App is made with it as
+``check_beside``), so a crash of any of them ends the run within one poll interval, whatever
+web is doing. Each joins the run's stack of resources as it is made (release/lifetime.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 
 from release_check.config import ProcessSpec
 from release_check.console import Console
@@ -17,7 +19,7 @@ from release_check.errors import ProcessFailed
 from release_check.release.health import Health
 from release_check.reports import ProcessRecord, Shutdown, Tail
 from release_check.sockets import Target
-from release_check.supervise import App, Family, TreeWatcher, spawn
+from release_check.supervise import App, Family, Hooks, TreeWatcher, spawn
 
 POLL_INTERVAL = 0.02
 _LAST_LINES = 0.05  # after an exit, how long the pump may take to deliver the last lines
@@ -40,15 +42,22 @@ class Companion:
         return self.spec.name
 
     def start(self, command: str, environ: Mapping[str, str], console: Console,
-              family: Family, target: Target, *, adopted: bool) -> None:
-        """Spawn it without PORT, and watch its tree."""
+              family: Family, *, adopted: bool) -> App:
+        """Spawn it without PORT."""
         started = time.monotonic()
         process = spawn(command, {k: v for k, v in environ.items() if k != "PORT"})
         self.app = App.attach(self.name, process, started, adopted, console, family=family,
-                              on_text=self.on_line)
+                              hooks=Hooks(on_text=self.on_line))
         self.health.started = started
+        return self.app
+
+    def watch(self, target: Target) -> TreeWatcher | None:
+        """Watch its tree, once it was spawned."""
+        if self.app is None:
+            return None
         self.watcher = TreeWatcher(self.app, target)
         self.watcher.start()
+        return self.watcher
 
     def on_line(self, text: str) -> None:
         """A line of its output, from its pump's thread."""
@@ -85,14 +94,24 @@ class Companions:
         self.family = Family(web) if self.members else None
 
     def start(self, commands: Mapping[str, str], environ: Mapping[str, str], console: Console,
-              target: Target, web: App) -> None:
-        """Spawn each beside ``web`` (with web's ``environ``, less PORT); web's waits check them."""
+              stack: ExitStack, *, adopted: bool) -> None:
+        """Spawn each beside web (with web's ``environ``, less PORT).
+
+        Each joins ``stack`` once spawned: its last lines are read once the stack unwinds.
+        """
         if self.family is None:
             return
         for companion in self.members:
-            companion.start(commands[companion.name], environ, console, self.family, target,
-                            adopted=web.adopted)
-        web.check_beside = self.check
+            app = companion.start(commands[companion.name], environ, console, self.family,
+                                  adopted=adopted)
+            stack.callback(app.finish, _PUMP_DRAIN)
+
+    def watch(self, target: Target, stack: ExitStack) -> None:
+        """Watch each tree; each watcher joins ``stack``, to be stopped as it unwinds."""
+        for companion in self.members:
+            watcher = companion.watch(target)
+            if watcher is not None:
+                stack.callback(watcher.stop)
 
     def names(self) -> list[str]:
         """The process types beside web, in the order named."""
@@ -124,23 +143,14 @@ class Companions:
             also(f"while waiting for {', '.join(waiting)} to get ready")
             sleep(POLL_INTERVAL)
 
-    def stop_watching(self) -> None:
-        """Stop each tree's watcher, before the teardown they would race with."""
-        for companion in self.members:
-            if companion.watcher is not None:
-                companion.watcher.stop()
-
     def stopped(self, shutdown: Shutdown) -> None:
-        """Once the one teardown of every tree is over, read their last lines.
+        """Once the one teardown of every tree is over, record it of each.
 
         Web and the companions are stopped together (release/lifetime.py), so they share one
         Shutdown, and an ignored SIGTERM is said once, of the run's processes as a whole.
         """
         for companion in self.members:
             companion.shutdown = shutdown
-            if companion.app is not None:
-                companion.app.pump.finish(_PUMP_DRAIN)
-                companion.app.wakeup.close()
 
     def warnings(self) -> list[str]:
         """The error lines of each process that did not fail the run."""
@@ -150,3 +160,4 @@ class Companions:
     def records(self) -> list[ProcessRecord]:
         """What the run observed of each."""
         return [companion.record() for companion in self.members]
+

@@ -4,16 +4,25 @@ A Run holds the app, the target, the watchdog, the record, and every thread star
 run: the HTTP warm-up, the output pump, the tree watcher, the reaper, the check pool and the
 request threads. ``start`` spawns the app and ``close`` undoes all of it; the caller calls
 ``start`` inside the ``try`` whose ``finally`` calls ``close``, so a signal that lands during
-or just after the spawn still stops the app. Both are uninterruptible; ``close`` stops the app
-before it waits for the threads (a request blocked on the app ends when the app does), and
-waits for the threads before it closes the client and the wake-ups they use.
+or just after the spawn still stops the app. Both are uninterruptible.
+
+Each resource joins one stack as it is made, and ``close`` unwinds it, last in first out:
+
+    watchdog        told "done" last
+    warm-up         the HTTP client, closed once the threads that use it ended
+    processes       a slot: web's, each companion's and the then-command's pump and wake-up,
+                    and the reaper, released once every process is stopped
+    teardown        stops every process tree at once, then waits for the threads (a request
+                    blocked on the app ends when the app does); joins before the first spawn
+    watchers        stopped first: each would race with the teardown
 """
 
 from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 import psutil
@@ -33,6 +42,7 @@ from release_check.supervise import (
     App,
     Descendants,
     Family,
+    Hooks,
     Reaper,
     TreeWatcher,
     Watchdog,
@@ -89,6 +99,9 @@ class Run:
         self._reaper: Reaper | None = None
         self._watcher: TreeWatcher | None = None
         self._lingering: int | None = None  # the watchdog's pid, if it had not exited
+        self._stack = ExitStack()
+        self._released = ExitStack()  # the processes' slot in the stack
+        self._quiet = True  # whether every thread ended, so that what they use can be closed
 
     @uninterruptible
     def start(self, command: str, environ: Mapping[str, str],
@@ -102,26 +115,36 @@ class Run:
         """
         watchdog = self._watchdog = Watchdog.start(self._marker, self.config.shutdown_grace,
                                                    overdue_after(self.config))
+        self._stack.callback(self._watchdog_done, watchdog)
         self._adopted = SYSTEM.become_subreaper()
-        self._warmup = HttpWarmup()
-        env = {**environ, "PORT": str(self.target.port), RUN_ID_VARIABLE: self._marker}
-        self._env = env
+        warmup = self._warmup = HttpWarmup()
+        self._stack.callback(lambda: warmup.close(in_use=not self._quiet))
+        self._stack.enter_context(self._released)
+        self._env = {**environ, "PORT": str(self.target.port), RUN_ID_VARIABLE: self._marker}
         self._spawning = True
-        started = time.monotonic()
-        self._process = spawn(command, env)
-        self._app = App.attach(self.config.process_type, self._process, started, self._adopted,
-                               self.console, family=self._family,
-                               on_text=self.ready_line.on_line if self.ready_line else None)
-        self.companions.start(others or {}, env, self.console, self.target, self._app)
-        self._app.check_beside = self._guarding(self._app.check_beside)
+        self._stack.callback(self._teardown)
+        self._spawn(command, others or {})
         for root in self._roots():
             watchdog.session(root.pid)
-        reaper = Reaper(self._roots())
+        reaper = self._reaper = Reaper(self._roots())
         reaper.start()
-        self._reaper = reaper
-        watcher = TreeWatcher(self._app, self.target, on_seen=watchdog.saw)
+        self._released.callback(reaper.join, _THREAD_WAIT)
+        self.companions.watch(self.target, self._stack)
+        watcher = self._watcher = TreeWatcher(self.app, self.target, on_seen=watchdog.saw)
         watcher.start()
-        self._watcher = watcher
+        self._stack.callback(self._stop_watching, watcher)
+
+    def _spawn(self, command: str, others: Mapping[str, str]) -> None:
+        """Web, then each process beside it; each joins the processes' slot once spawned."""
+        started = time.monotonic()
+        self._process = spawn(command, self._env)
+        self._app = App.attach(self.config.process_type, self._process, started, self._adopted,
+                               self.console, family=self._family,
+                               hooks=Hooks(self.ready_line.on_line if self.ready_line else None,
+                                           self._check_beside))
+        self._released.callback(self._finish_web, self._app)
+        self.companions.start(others, self._env, self.console, self._released,
+                              adopted=self._adopted)
 
     @uninterruptible
     def start_then(self, label: str, command: str, extra: Mapping[str, str]) -> App:
@@ -136,6 +159,7 @@ class Run:
         process = self._reaper.spawn(lambda: spawn(command, {**self._env, **extra}))
         self._then = App.attach(label, process, started, self._adopted, self.console,
                                 family=self._family)
+        self._released.callback(self._then.finish, _PUMP_DRAIN)
         if self._watchdog is not None:
             self._watchdog.session(process.pid)
         return self._then
@@ -145,14 +169,10 @@ class Run:
         """The command run after the checks, once started."""
         return self._then
 
-    def _guarding(self, beside: Callable[[], None]) -> Callable[[], None]:
-        """Web's waits, which check the processes beside it, check the helper threads too."""
-
-        def check() -> None:
-            self.check_helpers()
-            beside()
-
-        return check
+    def _check_beside(self) -> None:
+        """Web's waits check the helper threads and the processes beside it."""
+        self.check_helpers()
+        self.companions.check()
 
     def check_helpers(self) -> None:
         """Raise HelperDied if a pump or a tree watcher of the run stopped on an error."""
@@ -191,18 +211,18 @@ class Run:
 
     @uninterruptible
     def close(self) -> None:
-        """Stop the app, then the threads, then what they used; signals meanwhile are recorded."""
-        if self._watcher is not None:
-            self._watcher.stop()
-            self.record.peak = self._watcher.peak
-            self.record.listeners = self.record.listeners or self._watcher.listeners
-        self.companions.stop_watching()
-        if self._spawning:
-            self._stop_app()
-        quiet = self.workers.join(_THREAD_WAIT)
-        self._release(quiet=quiet)
-        if self._watchdog is not None and not self._watchdog.close():
-            self._lingering = self._watchdog.pid
+        """Unwind the stack of resources; signals meanwhile are recorded."""
+        self._stack.close()
+
+    def _stop_watching(self, watcher: TreeWatcher) -> None:
+        watcher.stop()
+        self.record.peak = watcher.peak
+        self.record.listeners = self.record.listeners or watcher.listeners
+
+    def _teardown(self) -> None:
+        """Stop every process tree, then wait for the threads: their requests end with it."""
+        self._stop_app()
+        self._quiet = self.workers.join(_THREAD_WAIT)
 
     def _stop_app(self) -> None:
         if self._watchdog is not None:
@@ -226,20 +246,16 @@ class Run:
             return {self.config.process_type}
         return family.types_of(proc.pid for proc in procs)
 
-    def _release(self, *, quiet: bool) -> None:
-        """Drain the output and end the reaper; close what threads use only once all ended."""
-        if self._then is not None:
-            self._then.pump.finish(_PUMP_DRAIN)
-            self._then.wakeup.close()
-        if self._app is not None:
-            self._app.pump.finish(_PUMP_DRAIN)
-            self.record.tail = self._app.pump.tail()
-            if quiet:
-                self._app.wakeup.close()
-        if self._reaper is not None:
-            self._reaper.join(_THREAD_WAIT)
-        if self._warmup is not None:
-            self._warmup.close(in_use=not quiet)
+    def _finish_web(self, app: App) -> None:
+        """Read web's last lines; close its wake-up unless a thread may still wait on it."""
+        app.pump.finish(_PUMP_DRAIN)
+        self.record.tail = app.pump.tail()
+        if self._quiet:
+            app.wakeup.close()
+
+    def _watchdog_done(self, watchdog: Watchdog) -> None:
+        if not watchdog.close():
+            self._lingering = watchdog.pid
 
     def _roots(self) -> list[subprocess.Popen[bytes]]:
         """Every root spawned: web's, then each companion's, then the command run after."""
@@ -259,3 +275,4 @@ class Run:
         if self._adopted:
             return "nothing it started is left running"
         return "every process of the app it could see has stopped"
+

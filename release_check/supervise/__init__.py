@@ -8,7 +8,7 @@ which process type each descendant belongs to, and the watchdog (watchdog.py) st
 the runner dies without tearing it down.
 """
 
-from release_check.supervise.app import RUN_ID_VARIABLE, App, spawn
+from release_check.supervise.app import RUN_ID_VARIABLE, App, Hooks, spawn
 from release_check.supervise.family import Family
 from release_check.supervise.reaper import Reaper
 from release_check.supervise.respawn import SNAPSHOT_INTERVAL, CrashLoop, Death
@@ -24,6 +24,7 @@ __all__ = [
     "Death",
     "Descendants",
     "Family",
+    "Hooks",
     "Reaper",
     "TreeWatcher",
     "Watchdog",

@@ -38,6 +38,18 @@ def spawn(command: str, environ: Mapping[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """What an App's owner gives it when it is made.
+
+    ``on_text`` sees each line of its output (a ready regex); ``check_beside`` raises once a
+    process beside it (or a helper thread of the run) has failed.
+    """
+
+    on_text: Callable[[str], None] | None = None
+    check_beside: Callable[[], None] = lambda: None
+
+
 @dataclass
 class App:
     """A running app: its root process (in its own session) and its output pump.
@@ -60,20 +72,25 @@ class App:
     @classmethod
     def attach(
         cls, label: str, process: subprocess.Popen[bytes], started: float, adopted: bool,
-        console: Console, *, family: Family | None = None,
-        on_text: Callable[[str], None] | None = None,
+        console: Console, *, family: Family | None = None, hooks: Hooks | None = None,
     ) -> App:
         """Watch a spawned root: a wake-up on its exit, and a pump relaying its output.
 
-        ``on_text`` sees each line of its output (a ready regex); ``family`` gets its root.
+        ``family`` gets its root; ``hooks`` are what its owner hears and checks (Hooks).
         """
+        hooks = hooks or Hooks()
         if family is not None:
             family.add(process.pid, label)
         wakeup = Wakeup(process.pid)
         pump = OutputPump(cast(IO[bytes], process.stdout), label, console, wakeup.nudge,
-                          on_text)
+                          hooks.on_text)
         pump.start()
-        return cls(label, process, pump, wakeup, started, adopted, family)
+        return cls(label, process, pump, wakeup, started, adopted, family, hooks.check_beside)
+
+    def finish(self, drain: float) -> None:
+        """Read the stopped process's last lines; nothing waits on its wake-up any more."""
+        self.pump.finish(drain)
+        self.wakeup.close()
 
     @property
     def pid(self) -> int:

@@ -8,32 +8,20 @@ where the run's check, port and command came from.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
+from release_check.config.expectations import Expectation
 from release_check.config.limits import MAX_SECONDS
-from release_check.config.platforms.declared import Declared
+from release_check.config.platforms import Declared
+from release_check.config.settings import Config, Origin
 from release_check.errors import ConfigError
 from release_check.text import printable
-
-if TYPE_CHECKING:
-    from release_check.config.expectations import Expectation
-    from release_check.config.settings import Config
 
 _SCALARS = ("request_timeout", "timeout", "uptime", "host_header", "port")
 _SHOWN_NAMES = 4
 _BODY = ("expected_body", "body_contains", "body_regex")
 _SINGLE = ("path", "expected_status", *_BODY)
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where the check came from; ``platform_file`` is set when a platform file was read."""
-
-    line: str
-    platform_file: str | None = None
-    warnings: tuple[str, ...] = ()
-    port_source: str | None = None  # the platform file's key, when the port came from it
 
 
 def layer(
