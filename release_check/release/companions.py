@@ -16,14 +16,13 @@ from contextlib import ExitStack
 from release_check.config import ProcessSpec
 from release_check.console import Console
 from release_check.errors import ProcessFailed
+from release_check.release.boot import POLL_INTERVAL
 from release_check.release.health import Health
 from release_check.reports import ProcessRecord, Shutdown, Tail
 from release_check.sockets import Target
-from release_check.supervise import App, Family, Hooks, TreeWatcher, spawn
+from release_check.supervise import PUMP_DRAIN, App, Family, Hooks, TreeWatcher, spawn
 
-POLL_INTERVAL = 0.02
 _LAST_LINES = 0.05  # after an exit, how long the pump may take to deliver the last lines
-_PUMP_DRAIN = 1.0
 
 
 class Companion:
@@ -104,7 +103,7 @@ class Companions:
         for companion in self.members:
             app = companion.start(commands[companion.name], environ, console, self.family,
                                   adopted=adopted)
-            stack.callback(app.finish, _PUMP_DRAIN)
+            stack.callback(app.finish, PUMP_DRAIN)
 
     def watch(self, target: Target, stack: ExitStack) -> None:
         """Watch each tree; each watcher joins ``stack``, to be stopped as it unwinds."""
@@ -128,20 +127,24 @@ class Companions:
             if failure is not None:
                 raise ProcessFailed(companion.name, failure)
 
-    def wait_ready(self, also: Callable[[str], None],
-                   sleep: Callable[[float], None] = time.sleep) -> None:
+    def wait_ready(self, also: Callable[[str], None]) -> None:
         """Return once every process is healthy, and past the window after its ready line.
 
-        ``also(phase)`` checks web meanwhile.
+        ``also(phase)`` checks web meanwhile. The wait sleeps on the first waited-for process's
+        wake-up, so its ready line or its exit ends the sleep at once.
         """
         while True:
             self.check()
             now = time.monotonic()
-            waiting = [c.name for c in self.members if not c.health.steady(now)]
+            waiting = [c for c in self.members if not c.health.steady(now)]
             if not waiting:
                 return
-            also(f"while waiting for {', '.join(waiting)} to get ready")
-            sleep(POLL_INTERVAL)
+            also(f"while waiting for {', '.join(c.name for c in waiting)} to get ready")
+            first = waiting[0].app
+            if first is None:
+                time.sleep(POLL_INTERVAL)
+            else:
+                first.wakeup.wait(POLL_INTERVAL, output=True)
 
     def stopped(self, shutdown: Shutdown) -> None:
         """Once the one teardown of every tree is over, record it of each.

@@ -38,6 +38,7 @@ from release_check.signals import uninterruptible
 from release_check.sockets import Target
 from release_check.supervise import (
     KILL_WAIT,
+    PUMP_DRAIN,
     RUN_ID_VARIABLE,
     App,
     Descendants,
@@ -55,7 +56,6 @@ from release_check.system import SYSTEM
 if TYPE_CHECKING:
     import httpx
 
-_PUMP_DRAIN = 1.0
 _MARGIN = 10.0
 _THREAD_WAIT = 2.0  # threads end within milliseconds once the app is down; this is a backstop
 
@@ -159,7 +159,7 @@ class Run:
         process = self._reaper.spawn(lambda: spawn(command, {**self._env, **extra}))
         self._then = App.attach(label, process, started, self._adopted, self.console,
                                 family=self._family)
-        self._released.callback(self._then.finish, _PUMP_DRAIN)
+        self._released.callback(self._then.finish, PUMP_DRAIN)
         if self._watchdog is not None:
             self._watchdog.session(process.pid)
         return self._then
@@ -248,7 +248,7 @@ class Run:
 
     def _finish_web(self, app: App) -> None:
         """Read web's last lines; close its wake-up unless a thread may still wait on it."""
-        app.pump.finish(_PUMP_DRAIN)
+        app.pump.finish(PUMP_DRAIN)
         self.record.tail = app.pump.tail()
         if self._quiet:
             app.wakeup.close()

@@ -10,6 +10,7 @@ the runner dies without tearing it down.
 
 from release_check.supervise.app import RUN_ID_VARIABLE, App, Hooks, spawn
 from release_check.supervise.family import Family
+from release_check.supervise.pump import PUMP_DRAIN
 from release_check.supervise.reaper import Reaper
 from release_check.supervise.respawn import SNAPSHOT_INTERVAL, CrashLoop, Death
 from release_check.supervise.tree import KILL_WAIT, Descendants, TreeWatcher, stop_tree, tree_of
@@ -17,6 +18,7 @@ from release_check.supervise.watchdog import Watchdog, run_id
 
 __all__ = [
     "KILL_WAIT",
+    "PUMP_DRAIN",
     "RUN_ID_VARIABLE",
     "SNAPSHOT_INTERVAL",
     "App",

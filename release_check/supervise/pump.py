@@ -13,6 +13,10 @@ from release_check.supervise.guarded import Guarded
 MAX_LINE_BYTES = 8192
 
 
+# How long the teardown waits for a stopped process's last lines: a pipe held open by a
+# detached descendant must not hold the run.
+PUMP_DRAIN = 1.0
+
 class OutputPump:
     """A daemon thread that reads the app's merged stdout/stderr until EOF.
 
