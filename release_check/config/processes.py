@@ -14,15 +14,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from release_check.config.expectations import compiled_regex, toml_shown
+from release_check.config.expectations import toml_shown
 from release_check.config.limits import over_cap
 from release_check.config.procfile import read, runnable
+from release_check.config.regexes import search
 from release_check.errors import ProcfileError
 from release_check.text import printable, quoted
 
 DEFAULT_UPTIME = 5.0
-# Python's re backtracks; searching only this much of a line keeps a match on untrusted output
-# short for any pattern without nested quantifiers (docs/processes.md).
+# The search is bounded in time anyway (config/regexes.py); searching only this much of a line
+# keeps a backtracking pattern's search short, so a timeout is rare (docs/processes.md).
 READY_SEARCH_LIMIT = 1024
 READY_PREFIX = "RELEASE_CHECK_READY_"
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -47,9 +48,11 @@ class ProcessSpec:
     oneshot: bool = False
 
     def matches(self, line: str) -> bool:
-        """Whether ``line`` is the ready line (only its first READY_SEARCH_LIMIT characters)."""
-        return self.ready is not None and compiled_regex(self.ready).search(
-            line[:READY_SEARCH_LIMIT]) is not None
+        """Whether ``line`` is the ready line (only its first READY_SEARCH_LIMIT characters).
+
+        A search that runs out of time is not a match: the line is not the ready line.
+        """
+        return self.ready is not None and search(self.ready, line[:READY_SEARCH_LIMIT]) is True
 
     def describe_ready(self) -> str:
         """``line matching /celery@.+ ready/``, escaped and capped for a verdict line."""
@@ -76,7 +79,7 @@ def parse_names(raw: str) -> tuple[str, ...]:
 
 def ready_pattern(raw: str) -> str:
     """A ready regex, refused if it is invalid or would match any line."""
-    if compiled_regex(raw).search("") is not None:
+    if search(raw, "") is True:
         raise ValueError(
             f"{quoted(raw, 40)} can match an empty string, so any line would count as ready"
         )

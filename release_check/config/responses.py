@@ -1,8 +1,9 @@
 """A ``[[checks]]`` entry's request body, response header expectations and redirect expectation.
 
-Header names compare case-insensitively, as HTTP says; a regex is RE2, as body regexes are. A
-redirect expectation is met by a 3xx whose ``Location`` is the expected one, or an absolute
-URL whose path (and query) is it: an app behind a router builds absolute URLs from the Host.
+Header names compare case-insensitively, as HTTP says; a regex search is bounded in time, as a
+body regex's is. A redirect expectation is met by a 3xx whose ``Location`` is the expected one,
+or an absolute URL whose path (and query) is it: an app behind a router builds absolute URLs
+from the Host.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from release_check.config.expectations import compiled_regex, header_problem
+from release_check.config.expectations import header_problem
+from release_check.config.regexes import TIMED_OUT, compiled_regex, search, timed_out_note
 from release_check.text import quoted
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ WITHOUT_BODY = ("GET", "HEAD", "DELETE", "OPTIONS")  # a request body is refused
 
 @dataclass(frozen=True)
 class HeaderExpectation:
-    """One response header: present, equal to a value, or matching an RE2 regex."""
+    """One response header: present, equal to a value, or matching a regex."""
 
     name: str
     kind: HeaderKind
@@ -38,9 +40,18 @@ class HeaderExpectation:
             return f"no {self.name} header"
         if self.kind == "equals" and self.value not in values:
             return f"{self.name} is {quoted(values[0], 80)}"
-        if self.kind == "regex" and not any(compiled_regex(self.value).search(v) for v in values):
-            return f"{self.name} is {quoted(values[0], 80)}"
+        if self.kind == "regex":
+            return self._regex_mismatch(values)
         return None
+
+    def _regex_mismatch(self, values: Sequence[str]) -> str | None:
+        found = [search(self.value, value) for value in values]
+        if True in found:
+            return None
+        if TIMED_OUT in found:
+            timed_out = values[found.index(TIMED_OUT)]
+            return f"{self.name} is {quoted(timed_out, 80)}: {timed_out_note(len(timed_out))}"
+        return f"{self.name} is {quoted(values[0], 80)}"
 
     def describe(self) -> str:
         """``a Set-Cookie header``, ``Content-Type "text/html"``, ``Cache-Control matching /x/``."""
