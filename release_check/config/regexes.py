@@ -9,10 +9,12 @@ expand to a huge program (``((a{1000}){1000}){1000}`` exhausts memory otherwise)
 from __future__ import annotations
 
 from functools import lru_cache
-
-import regex
+from typing import TYPE_CHECKING
 
 from release_check.text import printable, quoted
+
+if TYPE_CHECKING:
+    import regex
 
 __all__ = ["MATCH_TIMEOUT", "TIMED_OUT", "compiled_regex", "search", "timed_out_note"]
 
@@ -27,6 +29,8 @@ TIMED_OUT = "timed out"
 @lru_cache(maxsize=64)
 def compiled_regex(pattern: str) -> regex.Pattern[str]:
     """``pattern`` compiled, or ValueError naming why it is refused."""
+    import regex  # noqa: PLC0415  (only a run with a regex pays for loading it)
+
     size = _expanded_size(pattern)
     if size > MAX_EXPANDED:
         raise ValueError(
