@@ -87,7 +87,8 @@ def _count(pattern: str, start: int) -> int | None:
         return None
     counts = [int(b) for b in bounds if b]
     if max(counts) > MAX_REPEAT:
-        raise ValueError(f"a repetition count is at most {MAX_REPEAT}, not {max(counts)}")
+        raise ValueError(f"{quoted(pattern, 40)} has a repetition count of {max(counts)}"
+                         f" (at most {MAX_REPEAT})")
     return max(counts)
 
 
