@@ -17,7 +17,7 @@ from typing import Any
 from release_check.config.expectations import toml_shown
 from release_check.config.limits import over_cap
 from release_check.config.procfile import read, runnable
-from release_check.config.regexes import search
+from release_check.config.regexes import MATCH_TIMEOUT, search
 from release_check.errors import ProcfileError
 from release_check.text import printable, quoted
 
@@ -48,11 +48,22 @@ class ProcessSpec:
     oneshot: bool = False
 
     def matches(self, line: str) -> bool:
+        """Whether ``line`` is the ready line; a search that runs out of time is not a match."""
+        return self.search(line) is True
+
+    def search(self, line: str) -> bool | str:
         """Whether ``line`` is the ready line (only its first READY_SEARCH_LIMIT characters).
 
-        A search that runs out of time is not a match: the line is not the ready line.
+        TIMED_OUT (config/regexes.py) when the search ran out of time: the line then does not
+        count, and the verdict of a process without its ready line says so (timed_out_note).
         """
-        return self.ready is not None and search(self.ready, line[:READY_SEARCH_LIMIT]) is True
+        return self.ready is not None and search(self.ready, line[:READY_SEARCH_LIMIT])
+
+    @staticmethod
+    def timed_out_note() -> str:
+        """Added to "printed no ready line" when a search of some line ran out of time."""
+        return (f"; the search of a line of its output timed out after {MATCH_TIMEOUT:g} s (the"
+                " regex backtracks on it), so that line counted as no match")
 
     def describe_ready(self) -> str:
         """``line matching /celery@.+ ready/``, escaped and capped for a verdict line."""
