@@ -160,3 +160,11 @@ def test_json_pointer_must_start_with_a_slash() -> None:
     """A pointer without its leading slash is refused."""
     with pytest.raises(ValueError, match="must start with /"):
         BodyMatch.json_members({"status": "ok"})
+
+
+@pytest.mark.parametrize("pattern", ["(" * 5000 + "a" + ")" * 5000,
+                                     "(?:" * 5000 + "a" + ")" * 5000])
+def test_regex_nested_too_deeply_is_refused_not_a_crash(pattern: str) -> None:
+    """Groups nested thousands deep are a config error, not the compiler's RecursionError."""
+    with pytest.raises(ValueError, match="nests its groups too deeply to compile"):
+        BodyMatch.regex(pattern)

@@ -43,6 +43,8 @@ def compiled_regex(pattern: str) -> regex.Pattern[str]:
         raise ValueError(
             f"{quoted(pattern, 40)} is not a valid regex: {printable(str(error), 80)}"
         ) from None
+    except RecursionError:  # the compiler recurses once per nested group
+        raise ValueError(f"{quoted(pattern, 40)} nests its groups too deeply to compile") from None
 
 
 def search(pattern: str, text: str) -> bool | str:
