@@ -141,3 +141,14 @@ def test_redirect_without_location_says_so() -> None:
     outcome = fetch(answer(302, b""), URL, 5)
     assert explain(outcome, EXPECTED) == (
         'GET /health_check -> 302 "", a redirect with no Location header, expected 200 "OKAY"')
+
+
+def test_body_regex_that_times_out_says_so_in_the_verdict() -> None:
+    """A body regex search that runs out of time fails, and the verdict line says why."""
+    expected = Expectation("/health_check", StatusMatch.parse("200"), BodyMatch.regex("(a+)+$"))
+    outcome = fetch(answer(200, b"a" * 60_000 + b"b"), URL, 5)
+    assert not passes(outcome, expected)
+    assert explain(outcome, expected).endswith(
+        "\u2026\" (body does not match: the regex search of 60,001 characters timed out after"
+        " 0.25 s (the pattern backtracks on this text), so it counts as no match), expected 200"
+        " matching /(a+)+$/")

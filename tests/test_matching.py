@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
-from release_check.config.expectations import BodyMatch, StatusMatch
+from release_check.config.expectations import BodyMatch, HeaderExpectation, StatusMatch
+from release_check.config.processes import ProcessSpec
 
 
 @pytest.mark.parametrize(("raw", "inside", "outside"), [
@@ -65,11 +67,52 @@ def test_contains_and_regex() -> None:
     assert BodyMatch.regex(r"^v\d+ up$").mismatch("\n v12 up\n") is None
 
 
-def test_hostile_pattern_and_body_match_in_linear_time() -> None:
-    """^(a+)+$ against 64 KiB of a's and a ! answers at once (backtracking would take years)."""
+def test_hostile_pattern_and_body_fail_in_bounded_time_with_a_reason() -> None:
+    """(a+)+$ against 64 KiB of a's and a b (years of backtracking) fails in bounded time."""
     started = time.monotonic()
-    assert BodyMatch.regex("^(a+)+$").mismatch("a" * 65_536 + "!") == "body does not match"
+    reason = BodyMatch.regex("(a+)+$").mismatch("a" * 65_536 + "b")
     assert time.monotonic() - started < 5
+    assert reason == ("body does not match: the regex search of 65,537 characters timed out"
+                      " after 0.25 s (the pattern backtracks on this text), so it counts as"
+                      " no match")
+
+
+def test_hostile_header_value_fails_in_bounded_time_with_a_reason() -> None:
+    """A header regex that backtracks on the response's value fails quickly, saying so."""
+    expectation = HeaderExpectation("X-Id", "regex", "(a+)+$")
+    started = time.monotonic()
+    reason = expectation.mismatch([("x-id", "a" * 4096 + "b")])
+    assert time.monotonic() - started < 5
+    assert reason is not None
+    assert reason.startswith('X-Id is "aaaa') and reason.endswith(
+        "timed out after 0.25 s (the pattern backtracks on this text), so it counts as no match")
+
+
+def test_hostile_output_line_is_not_a_ready_line() -> None:
+    """A ready regex that backtracks on a line of output counts it as not ready, quickly."""
+    spec = ProcessSpec("worker", ready="^(a|a)+$")  # 2**1000 ways to fail on 1000 a's and a b
+    started = time.monotonic()
+    assert not spec.matches("a" * 1000 + "b")
+    assert time.monotonic() - started < 5
+    assert spec.matches("a" * 1000)
+
+
+@pytest.mark.parametrize(("pattern", "refused"), [
+    ("((a{1000}){1000}){1000}", "expands its counted repetitions to about 1,001,001,000"),
+    (r"(\d{100}){1001}", "has a repetition count of 1001 (at most 1000)"),
+])
+def test_regex_too_big_to_compile_is_refused(pattern: str, refused: str) -> None:
+    """A pattern whose counts expand past what compiles in a moment is a config error, at once."""
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=re.escape(refused)):
+        BodyMatch.regex(pattern)
+    assert time.monotonic() - started < 5
+
+
+def test_counted_repetitions_within_the_bounds_compile() -> None:
+    """Counts up to 1000, and nested counts up to 100,000 steps, are valid regexes."""
+    assert BodyMatch.regex(r"^\p{L}{1000}$").mismatch("é" * 1000) is None
+    assert BodyMatch.regex(r"(ab{10}){100}").mismatch(("a" + "b" * 10) * 100) is None
 
 
 def test_deeply_nested_json_body_is_a_mismatch() -> None:
@@ -116,3 +159,11 @@ def test_json_pointer_must_start_with_a_slash() -> None:
     """A pointer without its leading slash is refused."""
     with pytest.raises(ValueError, match="must start with /"):
         BodyMatch.json_members({"status": "ok"})
+
+
+@pytest.mark.parametrize("pattern", ["(" * 5000 + "a" + ")" * 5000,
+                                     "(?:" * 5000 + "a" + ")" * 5000])
+def test_regex_nested_too_deeply_is_refused_not_a_crash(pattern: str) -> None:
+    """Groups nested thousands deep are a config error, not the compiler's RecursionError."""
+    with pytest.raises(ValueError, match="nests its groups too deeply to compile"):
+        BodyMatch.regex(pattern)

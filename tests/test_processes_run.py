@@ -128,6 +128,23 @@ def test_worker_that_never_prints_its_ready_line_fails_at_its_timeout(
     assert "Cannot connect to redis://" in tail
 
 
+def test_worker_whose_ready_regex_backtracks_fails_saying_the_search_timed_out(
+    release_check: RunCheck, tmp_path: Path
+) -> None:
+    """A worker line the ready regex backtracks on is no match; the verdict says it timed out."""
+    line = "a" * 1000 + "!"  # ^(a|a)+$ has 2**1000 ways to fail on it
+    worker = f"print({line!r}, flush=True); import time; time.sleep(60)"
+    (tmp_path / "Procfile").write_text(f"web: {_command(FIXTURE_APP)}\n"
+                                       f"worker: {shlex.join([sys.executable, '-c', worker])}\n")
+    settings(tmp_path, '[process.worker]\ntimeout = 2\n')
+    result = release_check(env=_env(processes="web,worker", ready_worker="^(a|a)+$"))
+    assert result.code == 1, result.out
+    assert result.verdict.startswith(
+        "release-check: FAILED: worker printed no line matching /^(a|a)+$/ within 2s (it is"
+        " still running); the search of a line of its output timed out after 0.25 s (the regex"
+        " backtracks on it), so that line counted as no match")
+
+
 def test_sigterm_to_the_runner_leaves_nothing_of_web_or_worker(tag: str, tmp_path: Path) -> None:
     """SIGTERM while web and worker (each with a child) run: every process of both is gone."""
     pid_dir = tmp_path / "pids"

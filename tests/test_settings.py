@@ -134,11 +134,17 @@ def test_pattern_needing_a_character_is_kept() -> None:
     assert load({}, {"RELEASE_CHECK_BODY_REGEX": "."}).body_match().kind == "regex"
 
 
-def test_regex_outside_re2_is_refused_at_load() -> None:
-    """Lookarounds and backreferences (not in RE2) are a config error, not a crash later."""
-    for pattern in ("(?=OK)", r"(a)\1"):
-        with pytest.raises(ConfigError, match=r"not a valid regex \(RE2 syntax\)"):
+def test_invalid_regex_is_refused_at_load() -> None:
+    """An invalid regex is a config error naming its variable, not a crash later."""
+    for pattern in ("(unclosed", "a{2,1}", "[z-a]"):
+        with pytest.raises(ConfigError, match=r"^RELEASE_CHECK_BODY_REGEX: .* not a valid regex"):
             load({}, {"RELEASE_CHECK_BODY_REGEX": pattern})
+
+
+def test_python_regex_syntax_is_accepted() -> None:
+    r"""Lookarounds, backreferences and RE2's ``\z`` are all valid body regexes."""
+    for pattern in ("OK(?!AY)", r"(a)\1", r"OKAY\z", r"\p{L}+"):
+        assert load({}, {"RELEASE_CHECK_BODY_REGEX": pattern}).body_match().kind == "regex"
 
 
 @pytest.mark.parametrize(("flags", "environ", "named"), [

@@ -17,7 +17,7 @@ from release_check.sockets.probing import Poller
 from tests.conftest import linux_layer
 
 RARELY_NEEDED = ("xml.etree.ElementTree", "secrets", "release_check.reports.junit",
-                 "release_check.reports.stages")
+                 "release_check.reports.stages", "regex")
 
 
 def _loaded_after(code: str, cwd: Path) -> set[str]:
@@ -30,7 +30,7 @@ def _loaded_after(code: str, cwd: Path) -> set[str]:
 
 
 def test_start_loads_no_junit_xml_or_secrets(tmp_path: Path) -> None:
-    """Importing the command line and the runner loads neither JUnit's XML nor secrets."""
+    """Importing the command line and the runner loads neither JUnit's XML, secrets nor regex."""
     loaded = _loaded_after("import release_check.cli, release_check.release.runner", tmp_path)
     assert "release_check.cli" in loaded
     assert not set(RARELY_NEEDED) & loaded

@@ -39,6 +39,19 @@ def test_a_ready_line_never_printed_fails_at_the_timeout_naming_the_regex(
     assert "(RELEASE_CHECK_READY)" in result.verdict
 
 
+def test_a_ready_regex_that_backtracks_on_a_line_fails_saying_the_search_timed_out(
+    release_check: RunCheck,
+) -> None:
+    """A line the ready regex backtracks on is no match; the verdict says the search timed out."""
+    env = fixture_env(ready="^(a|a)+$", timeout="3")  # 2**1000 ways to fail on the line below
+    env["RELEASE_CHECK_WEB_COMMAND"] = f"echo {'a' * 1000}! && exec {app_command()}"
+    result = release_check(env=env)
+    assert result.code == 1, result.out
+    assert result.verdict.endswith(
+        "(RELEASE_CHECK_READY); the search of a line of its output timed out after 0.25 s (the"
+        " regex backtracks on it), so that line counted as no match")
+
+
 def test_a_ready_line_already_printed_passes_at_once(release_check: RunCheck) -> None:
     """A ready line printed before the checks passed costs no wait."""
     result = release_check(env=fixture_env(ready="^listening on "))

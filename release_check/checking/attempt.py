@@ -193,7 +193,7 @@ def explain(outcome: Outcome, expected: Expectation) -> str:
         got += (f" (the body goes on past {BODY_LIMIT // 1024} KiB, where reading stops, so"
                 f" it cannot be matched whole)")
     why = expected.body.mismatch(outcome.body) if outcome.status in expected.status else None
-    if why and expected.body.kind == "json":
+    if why and (expected.body.kind == "json" or "timed out" in why):  # else the bodies show why
         got += f" ({why})"
     elif why is None and outcome.status in expected.status:
         unmet = response_mismatch(expected, outcome.status, outcome.location, outcome.headers)

@@ -6,9 +6,9 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
+from release_check.config.regexes import TIMED_OUT, search, timed_out_note
 from release_check.text import printable, quoted
 
 BodyKind = Literal["any", "exact", "contains", "regex", "json"]
@@ -145,32 +145,6 @@ def _shown_json(value: Any) -> str:
         return "a value nested too deeply to show"
 
 
-@lru_cache(maxsize=64)
-def compiled_regex(pattern: str) -> Any:
-    """The pattern compiled by RE2, whose matching time is linear in the body's length.
-
-    A hostile body (or pattern) cannot make a search backtrack for minutes, as Python's ``re``
-    can (``^(a+)+$`` on forty a's and a !); see docs/decisions.md.
-    """
-    import re2  # noqa: PLC0415  (only runs with a regex pay for loading it)
-
-    options = re2.Options()
-    options.log_errors = False  # RE2 would print its own copy of the error to stderr
-    try:
-        return re2.compile(pattern, options)
-    except re2.error as error:
-        reason = error.args[0] if error.args else "rejected"
-        text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
-        raise ValueError(
-            f"{quoted(pattern, 40)} is not a valid regex (RE2 syntax): {printable(text, 80)}"
-        ) from None
-
-
-def _search(pattern: str, text: str) -> object | None:
-    found: object | None = compiled_regex(pattern).search(text)
-    return found
-
-
 @dataclass(frozen=True)
 class BodyMatch:
     """One body matcher; ``any`` accepts every body."""
@@ -201,7 +175,7 @@ class BodyMatch:
         A pattern that can match an empty string (``""``, ``|``, ``.*?``, ``$``) is refused: it
         would pass a body that lacks what the pattern looks for.
         """
-        if _search(pattern, "") is not None:
+        if search(pattern, "") is True:
             raise ValueError(
                 f"{quoted(pattern, 40)} can match an empty string, so it would pass a body"
                 " that lacks what it looks for: a regex must need at least one character (to"
@@ -216,11 +190,17 @@ class BodyMatch:
             return "body differs"
         if self.kind == "contains" and self.text not in body:
             return "body does not contain it"
-        if self.kind == "regex" and _search(self.text, stripped) is None:
-            return "body does not match"
+        if self.kind == "regex":
+            return self._regex_mismatch(stripped)
         if self.kind == "json":
             return self._json_mismatch(body)
         return None
+
+    def _regex_mismatch(self, stripped: str) -> str | None:
+        found = search(self.text, stripped)
+        if found == TIMED_OUT:
+            return f"body does not match: {timed_out_note(len(stripped))}"
+        return None if found else "body does not match"
 
     def _json_mismatch(self, body: str) -> str | None:
         try:
@@ -254,7 +234,7 @@ HeaderKind = Literal["present", "equals", "regex"]
 
 @dataclass(frozen=True)
 class HeaderExpectation:
-    """One response header: present, equal to a value, or matching an RE2 regex."""
+    """One response header: present, equal to a value, or matching a regex."""
 
     name: str
     kind: HeaderKind
@@ -267,9 +247,18 @@ class HeaderExpectation:
             return f"no {self.name} header"
         if self.kind == "equals" and self.value not in values:
             return f"{self.name} is {quoted(values[0], 80)}"
-        if self.kind == "regex" and not any(compiled_regex(self.value).search(v) for v in values):
-            return f"{self.name} is {quoted(values[0], 80)}"
+        if self.kind == "regex":
+            return self._regex_mismatch(values)
         return None
+
+    def _regex_mismatch(self, values: Sequence[str]) -> str | None:
+        found = [search(self.value, value) for value in values]
+        if True in found:
+            return None
+        if TIMED_OUT in found:
+            timed_out = values[found.index(TIMED_OUT)]
+            return f"{self.name} is {quoted(timed_out, 80)}: {timed_out_note(len(timed_out))}"
+        return f"{self.name} is {quoted(values[0], 80)}"
 
     def describe(self) -> str:
         """``a Set-Cookie header``, ``Content-Type "text/html"``, ``Cache-Control matching /x/``."""

@@ -13,15 +13,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from release_check.config.expectations import compiled_regex, toml_shown
+from release_check.config.expectations import toml_shown
 from release_check.config.limits import number_problem
 from release_check.config.procfile import read, runnable
+from release_check.config.regexes import MATCH_TIMEOUT, search
 from release_check.errors import ProcfileError
 from release_check.text import printable, quoted
 
 DEFAULT_UPTIME = 5.0
-# Python's re backtracks; searching only this much of a line keeps a match on untrusted output
-# short for any pattern without nested quantifiers (docs/processes.md).
+# The search is bounded in time anyway (config/regexes.py); searching only this much of a line
+# keeps a backtracking pattern's search short, so a timeout is rare (docs/processes.md).
 READY_SEARCH_LIMIT = 1024
 READY_PREFIX = "RELEASE_CHECK_READY_"
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -46,9 +47,22 @@ class ProcessSpec:
     oneshot: bool = False
 
     def matches(self, line: str) -> bool:
-        """Whether ``line`` is the ready line (only its first READY_SEARCH_LIMIT characters)."""
-        return self.ready is not None and compiled_regex(self.ready).search(
-            line[:READY_SEARCH_LIMIT]) is not None
+        """Whether ``line`` is the ready line; a search that runs out of time is not a match."""
+        return self.search(line) is True
+
+    def search(self, line: str) -> bool | str:
+        """Whether ``line`` is the ready line (only its first READY_SEARCH_LIMIT characters).
+
+        TIMED_OUT (config/regexes.py) when the search ran out of time: the line then does not
+        count, and the verdict of a process without its ready line says so (timed_out_note).
+        """
+        return self.ready is not None and search(self.ready, line[:READY_SEARCH_LIMIT])
+
+    @staticmethod
+    def timed_out_note() -> str:
+        """Added to "printed no ready line" when a search of some line ran out of time."""
+        return (f"; the search of a line of its output timed out after {MATCH_TIMEOUT:g} s (the"
+                " regex backtracks on it), so that line counted as no match")
 
     def describe_ready(self) -> str:
         """``line matching /celery@.+ ready/``, escaped and capped for a verdict line."""
@@ -75,7 +89,7 @@ def parse_names(raw: str) -> tuple[str, ...]:
 
 def ready_pattern(raw: str) -> str:
     """A ready regex, refused if it is invalid or would match any line."""
-    if compiled_regex(raw).search("") is not None:
+    if search(raw, "") is True:
         raise ValueError(
             f"{quoted(raw, 40)} can match an empty string, so any line would count as ready"
         )

@@ -1,8 +1,9 @@
 """A ``[[checks]]`` entry's request body, response header expectations and redirect expectation.
 
-Header names compare case-insensitively, as HTTP says; a regex is RE2, as body regexes are. A
-redirect expectation is met by a 3xx whose ``Location`` is the expected one, or an absolute
-URL whose path (and query) is it: an app behind a router builds absolute URLs from the Host.
+Header names compare case-insensitively, as HTTP says; a regex search is bounded in time, as a
+body regex's is. A redirect expectation is met by a 3xx whose ``Location`` is the expected one,
+or an absolute URL whose path (and query) is it: an app behind a router builds absolute URLs
+from the Host.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from release_check.config.expectations import HeaderExpectation, compiled_regex, header_problem
+from release_check.config.expectations import HeaderExpectation, header_problem
+from release_check.config.regexes import compiled_regex
 from release_check.text import quoted
 
 if TYPE_CHECKING:

@@ -368,7 +368,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("body_contains", _contains, "pass when the body contains this text instead",
             "TEXT"),
     Setting("body_regex", _regex,
-            "pass when this regex (RE2 syntax, searched in the stripped body) matches instead",
+            "pass when this regex (searched in the stripped body) matches instead",
             "REGEX"),
     Setting("host_header", _header_value, "Host header to send, for host allow-lists", "HOST"),
     Setting("headers", _headers, "more headers: 'Name: value' pairs separated by ; or newlines",
@@ -407,7 +407,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("junit", _file,
             "write a JUnit XML file of the run to this path, whatever the outcome", "PATH"),
     Setting("ready", ready_pattern,
-            "regex (RE2) a line of web's output must match, besides the health checks, before"
+            "regex a line of web's output must match, besides the health checks, before"
             " the check passes", "REGEX"),
     Setting("then", _command,
             "shell command to run once the checks pass, with the app still up and its URL in"

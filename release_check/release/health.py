@@ -39,13 +39,18 @@ class Health:
         self.exited_at: float | None = None
         self.failure: str | None = None
         self.errors = 0
+        self.timed_out = False  # a search of some line for the ready line ran out of time
         self.last_error: str | None = None
 
     def on_line(self, text: str, now: float) -> None:
         """A line of the process's output (from the pump's thread): maybe its ready line."""
         with self._lock:
-            if self.ready_at is None and self.exited_at is None and self.spec.matches(text):
+            waiting = self.ready_at is None and self.exited_at is None
+            found = self.spec.search(text) if waiting else False
+            if found is True:
                 self._ready(now, "line", text)
+            elif found:
+                self.timed_out = True
             if looks_like_error(text) or _LOGGED_ERROR.match(uncoloured(text)):
                 self.errors += 1
                 self.last_error = text
@@ -114,8 +119,9 @@ class Health:
         timeout = spec.timeout if spec.timeout is not None else float("inf")
         if elapsed < timeout:
             return None
+        why = spec.timed_out_note() if self.timed_out else hidden_ready_line(spec.ready)
         return (f"{spec.name} printed no {spec.describe_ready()} within {timeout:g}s"
-                f" (it is still running){hidden_ready_line(spec.ready)}")
+                f" (it is still running){why}")
 
     def _exited(self, code: int, now: float) -> str | None:
         if self.exited_at is None:

@@ -23,13 +23,17 @@ class ReadyLine:
         self.spec = spec
         self.line: str | None = None
         self.seen_at: float | None = None
+        self.timed_out = False  # a search of some line ran out of time (counted as no match)
         self._lock = threading.Lock()
 
     def on_line(self, text: str) -> None:
         """A line of web's output, from its pump's thread."""
         with self._lock:
-            if self.seen_at is None and self.spec.matches(text):
+            found = self.spec.search(text) if self.seen_at is None else False
+            if found is True:
                 self.line, self.seen_at = text, time.monotonic()
+            elif found:
+                self.timed_out = True
 
     def wait(self, app: App, config: Config, watcher: TreeWatcher) -> float:
         """Seconds from spawn to the line, once seen; fail if the app exits or times out."""
@@ -42,6 +46,7 @@ class ReadyLine:
                 raise NotHealthy(
                     f"{app.label} {passed}printed no {self.spec.describe_ready()}"
                     f" within {app.elapsed():.1f}s ({config.source('ready')})"
+                    f"{self.spec.timed_out_note() if self.timed_out else ''}"
                 )
             app.wakeup.wait(POLL_INTERVAL, output=True)
         return self.seen_at - app.started
