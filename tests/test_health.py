@@ -207,3 +207,32 @@ def test_a_settled_check_stops_the_others() -> None:
     assert time.monotonic() - started < 10.0
     assert [r.polled.settled_s is not None for r in results] == [True, False]
     assert [r.polled.last for r in results] == [BROKEN, WARMING]
+
+
+def test_a_try_cut_short_by_the_deadline_does_not_hide_the_last_answer() -> None:
+    """A last try timed out for want of time reports the app's last response, not the timeout."""
+    fake = FakeClock()
+
+    def attempt(timeout: float) -> Outcome:
+        if timeout < 1.0:  # what is left of the deadline: too little for this app to answer
+            fake.now += timeout
+            return Outcome("timeout", timeout, detail=f"no response within {timeout:.2f}s")
+        fake.now += 0.3
+        return WARMING
+
+    polled = poll_until_passing(attempt, EXPECTED, 3.0, 1.0, sleep=fake.sleep, clock=fake.clock)
+    assert polled.last == WARMING
+
+
+def test_a_full_length_timeout_is_still_the_verdict() -> None:
+    """A try that had the whole request timeout and got nothing is reported as a timeout."""
+    fake = FakeClock()
+    hung = Outcome("timeout", 1.0, detail="no response within 1.00s")
+    answers = iter([WARMING, hung])
+
+    def attempt(timeout: float) -> Outcome:
+        fake.now += 0.01
+        return next(answers, hung)
+
+    polled = poll_until_passing(attempt, EXPECTED, 3.0, 1.0, sleep=fake.sleep, clock=fake.clock)
+    assert polled.last == hung

@@ -73,10 +73,13 @@ def poll_until_passing(
         return max(0.0, min(backoff(state), deadline - clock()))
 
     settling = Settling(pacing.settle, clock)
+    seen = _Seen()
 
     def timed_attempt() -> Outcome:
-        outcome = attempt(min(request_timeout, max(deadline - clock(), _MIN_ATTEMPT)))
+        budget = min(request_timeout, max(deadline - clock(), _MIN_ATTEMPT))
+        outcome = attempt(budget)
         settling.observe(outcome, failing=not passes(outcome, expected))
+        seen.note(outcome, cut=budget < request_timeout)
         return outcome
 
     retrying = Retrying(
@@ -87,5 +90,28 @@ def poll_until_passing(
         sleep=sleep,
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
     )
-    last: Outcome = retrying(timed_attempt)
+    last = seen.telling(retrying(timed_attempt))
     return Polled(last, int(retrying.statistics["attempt_number"]), settling.unchanged_for())
+
+
+@dataclass
+class _Seen:
+    """The latest outcome of a full try, and whether the deadline cut the latest try short."""
+
+    full: Outcome | None = None
+    cut: bool = False
+
+    def note(self, outcome: Outcome, *, cut: bool) -> None:
+        self.cut = cut and outcome.kind == "timeout"
+        if not self.cut:
+            self.full = outcome
+
+    def telling(self, last: Outcome) -> Outcome:
+        """The last outcome; the one before when the deadline cut the last try short.
+
+        A try given only what was left of the deadline (50 ms, say) times out for want of
+        time, not because the app hangs: the app's answer to the try before says why the check
+        failed (its 503), unless that try timed out too.
+        """
+        full = self.full
+        return full if self.cut and full is not None and full.kind == "response" else last
