@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import APPS, FIXTURE_APP, alive, clean_env, pids_in
+from tests.conftest import APPS, FIXTURE_APP, alive, clean_env, linux_layer, pids_in
 
 pytestmark = pytest.mark.slow
 
@@ -83,7 +83,8 @@ needs_setproctitle = pytest.mark.skipif(importlib.util.find_spec("setproctitle")
 
 
 @pytest.mark.parametrize(("command", "count"), [
-    pytest.param(WIPED, 3, id="env-i"),  # the app, a grandchild, a daemon in its own session
+    # the app, a grandchild, a daemon in its own session (found through the subreaper)
+    pytest.param(WIPED, 3, id="env-i", marks=linux_layer),
     pytest.param(GUNICORN, 4, id="gunicorn-setproctitle", marks=needs_setproctitle),
 ])
 def test_processes_without_the_marker_are_stopped_after_kill_9(tag: str, tmp_path: Path,
