@@ -59,8 +59,15 @@ class Companion:
         return self.watcher
 
     def on_line(self, text: str) -> None:
-        """A line of its output, from its pump's thread."""
+        """A line of its output, from its pump's thread.
+
+        At its ready line the watcher looks at once: a pool child that dies a few milliseconds
+        later may otherwise live and die between two snapshots, unseen (and its death with it).
+        """
+        was_ready = self.health.ready
         self.health.on_line(text, time.monotonic())
+        if self.health.ready and not was_ready and self.watcher is not None:
+            self.watcher.look_now()
 
     def failure(self) -> str | None:
         """Its failure, judged now; a line printed just before an exit is read first."""

@@ -315,6 +315,7 @@ class TreeWatcher:
         self._target = target
         self._on_seen = on_seen  # told the processes of each walk (the watchdog)
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by stop() and by look_now()
         self.guard = Guarded("tree-watcher", f"tree watcher of {app.label} (crash loops,"
                              " memory, the wrong port)", self._run)
         self.peak: Memory | None = None
@@ -329,7 +330,11 @@ class TreeWatcher:
 
     def _run(self) -> None:
         walk_at = time.monotonic() + WALK_INTERVAL
-        while not self._stop.wait(self._tick):
+        while not self._stop.is_set():
+            self._wake.wait(self._tick)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             self._exits.observe(self._snapshot(self._app.pid))
             if time.monotonic() >= walk_at:
                 walk_at = time.monotonic() + WALK_INTERVAL
@@ -373,9 +378,14 @@ class TreeWatcher:
         since = self._elsewhere_since
         return 0.0 if since is None else time.monotonic() - since
 
+    def look_now(self) -> None:
+        """Take the next snapshot at once: the children alive at a ready line are watched."""
+        self._wake.set()
+
     def stop(self) -> None:
         """Stop sampling, after one last memory sample so a late peak is not missed."""
         self._stop.set()
+        self._wake.set()
         self.guard.join()
         self._exits.close()
         if self._app.exit_code() is None and self.guard.error is None:
