@@ -67,6 +67,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, so that short ones fill in around them on every worker.
+
+    The suite ends with its last worker: a long test begun last costs its whole length.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse to start when RC_TEST_COMMAND names a program that is not there."""
     if shutil.which(RC_COMMAND[0]) is None:

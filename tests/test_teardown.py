@@ -225,6 +225,7 @@ def zombies_of(pid: int) -> int:
     return count
 
 
+@linux_layer  # orphans are the runner's to reap only as a subreaper; elsewhere init reaps them
 def test_orphans_are_reaped_while_the_run_goes_on(tag: str, tmp_path: Path) -> None:
     """Orphans exiting 50 times a second are reaped at once, not piled up until teardown."""
     log = tmp_path / "log"
