@@ -17,7 +17,11 @@ from release_check.system import SYSTEM
 
 
 class Wakeup:
-    """A pidfd for the app's exit and a pipe its output pump nudges once per line."""
+    """A pidfd for the app's exit and a pipe its output pump nudges once per line.
+
+    A nudge not yet taken by the waiter is not written again: an app logging a million lines
+    while it boots would otherwise cost a million writes and as many wake-ups of the runner.
+    """
 
     def __init__(self, pid: int) -> None:
         self._exit_fd = SYSTEM.pidfd(pid)
@@ -26,11 +30,15 @@ class Wakeup:
         os.set_blocking(self._write, False)
         self._lock = threading.Lock()
         self._closed = False
+        self._pending = False
 
     def nudge(self) -> None:
         """Wake a waiter; never blocks (a full pipe already holds a wake-up)."""
+        if self._pending:
+            return
         with self._lock:
             if not self._closed:
+                self._pending = True
                 with contextlib.suppress(OSError):
                     os.write(self._write, b"\0")
 
@@ -45,6 +53,8 @@ class Wakeup:
         except (OSError, ValueError):  # closed by the teardown while a check thread waited
             return
         if self._read in ready:
+            # Cleared before the read: a line logged meanwhile writes again, or is taken now.
+            self._pending = False
             with contextlib.suppress(OSError):
                 os.read(self._read, 65536)
 
