@@ -56,20 +56,18 @@ from release_check.system import SYSTEM
 if TYPE_CHECKING:
     import httpx
 
-_MARGIN = 10.0
 _THREAD_WAIT = 2.0  # threads end within milliseconds once the app is down; this is a backstop
 
 
 def overdue_after(config: Config) -> float:
-    """Seconds after which a runner not yet done is stuck: every wait of the run, and more.
+    """Seconds after which a runner not yet done is overdue: every wait of the run.
 
-    The boot and checks, the uptime window, the slowest process beside web, the teardown, and
-    a margin for a loaded machine; a runner past it was stopped (SIGSTOP) by what it checks.
+    The boot and checks, the uptime window, the slowest process beside web, the teardown; the
+    watchdog gives a runner still running then a margin more (supervise/watchdog.py).
     """
     beside = max((spec.timeout or config.timeout) + spec.uptime
                  for spec in config.companions()) if config.companions() else 0.0
-    return (config.timeout + config.uptime + beside + config.shutdown_grace + KILL_WAIT
-            + _MARGIN)
+    return config.timeout + config.uptime + beside + config.shutdown_grace + KILL_WAIT
 
 
 class Run:

@@ -12,6 +12,8 @@ the tree with their start times (a pid reused since is not taken for the app's).
 
 The watchdog also keeps the run's deadline: a runner that is still not done by then (frozen by
 a SIGSTOP from the app) has its app stopped for it, and is sent SIGCONT to report the failure.
+A runner found stopped at the deadline is acted for at once; one still running may only be slow
+on a loaded machine, and is given a margin first.
 
 It is forked twice and leaves the runner's session: it is then not the runner's child (the
 runner, as a subreaper, knows its tree is gone when it has no child left), and neither a
@@ -42,6 +44,7 @@ _TEARDOWN, _DONE, _PID, _SESSION = b"T", b"D", b"P", b"S"
 _SAME_START = 0.05  # seconds: psutil's start times of one process agree far closer than this
 WATCHDOG_NAME = b"rc-watchdog"  # as ps shows it
 _EXIT_WAIT = 1.0  # it exits within a millisecond of "done"; this bounds a wedged one
+_RUNNING_MARGIN = 10.0  # past the deadline, for a runner that is running, not stopped
 
 
 def run_id() -> str:
@@ -225,7 +228,7 @@ def _watch(pipe: int, duty: _Duty) -> None:
     A runner past its deadline is alive but stuck (stopped by a signal): the app is stopped
     for it, and a SIGCONT lets it report the failure.
     """
-    deadline = time.monotonic() + duty.limit
+    deadline = _Deadline(duty.runner, duty.limit)
     pipe = _settle(pipe)
     handed = Handed()
     ending = _wait_for_runner(pipe, handed, deadline)
@@ -270,11 +273,37 @@ class _Ending:
     terminated_at: float | None = None
 
 
-def _wait_for_runner(pipe: int, handed: Handed, deadline: float) -> _Ending:
+class _Deadline:
+    """The run's deadline: kept as it is for a stopped runner, a margin later for a running one."""
+
+    def __init__(self, runner: int, limit: float) -> None:
+        self._runner = runner
+        self._at = time.monotonic() + limit
+        self._margin_given = False
+
+    def left(self) -> float:
+        """Seconds left; the margin is added once, if the runner is running at the deadline."""
+        left = self._at - time.monotonic()
+        if left <= 0 and not self._margin_given and not _stopped(self._runner):
+            self._margin_given = True
+            self._at += _RUNNING_MARGIN
+            left += _RUNNING_MARGIN
+        return left
+
+
+def _stopped(pid: int) -> bool:
+    """Whether ``pid`` is stopped by a signal (a gone runner is told by its pipe instead)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_STOPPED
+    except psutil.Error:
+        return False
+
+
+def _wait_for_runner(pipe: int, handed: Handed, deadline: _Deadline) -> _Ending:
     """Read until the runner says done, its end closes, or its deadline passes."""
     ending, pending = _Ending(), b""
     while True:
-        left = deadline - time.monotonic()
+        left = deadline.left()
         if left <= 0:
             ending.overdue = True
             return ending
