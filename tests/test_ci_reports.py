@@ -59,7 +59,7 @@ def test_a_pass_is_five_passing_cases(release_check: RunCheck, tmp_path: Path) -
 
 _FAILURES = {
     "boot": (("--exit", "3"), {}, "exited with code 3"),
-    "health check": (("--status", "500"), {"TIMEOUT": "2"}, "500"),
+    "health check": (("--status", "500"), {"TIMEOUT": "1"}, "500"),
     "memory": (("--memory-mb", "80"), {"UPTIME": "0.6", "MAX_MEMORY_MB": "40"}, "peaked at"),
 }
 

@@ -167,7 +167,7 @@ def test_uvicorn_on_loopback_fails_with_the_fix(release_check: RunCheck) -> None
 def test_explicit_ipv6_host_with_an_ipv4_app_is_said_quickly(release_check: RunCheck) -> None:
     """RELEASE_CHECK_HOST=::1 with the app on 0.0.0.0 says so after the grace, not the timeout."""
     env = {"RELEASE_CHECK_WEB_COMMAND": app_command(), "RELEASE_CHECK_HOST": "::1",
-           "RELEASE_CHECK_TIMEOUT": "60", "RELEASE_CHECK_WRONG_PORT_GRACE": "1"}
+           "RELEASE_CHECK_TIMEOUT": "60", "RELEASE_CHECK_WRONG_PORT_GRACE": "0.5"}
     result = release_check(env=env)
     assert result.code == 1
     assert "FAILED: RELEASE_CHECK_HOST is ::1, but web listens on $PORT only at 0.0.0.0:" in (
@@ -210,7 +210,7 @@ def test_two_thousand_ports_make_a_short_verdict(release_check: RunCheck) -> Non
             "    listening.append(sock)\n"
             "time.sleep(60)\n")
     env = {"RELEASE_CHECK_WEB_COMMAND": shlex.join([sys.executable, "-c", code]),
-           "RELEASE_CHECK_TIMEOUT": "8", "RELEASE_CHECK_WRONG_PORT_GRACE": "1"}
+           "RELEASE_CHECK_TIMEOUT": "3", "RELEASE_CHECK_WRONG_PORT_GRACE": "0.5"}
     result = release_check(env=env)
     assert result.code == 1
     assert "and 1,997 more but not on $PORT" in result.verdict

@@ -100,7 +100,7 @@ def test_a_worker_with_healthy_children_passes_its_window(release_check: RunChec
     """A worker whose pool stays up through the window after its ready line passes."""
     _procfile(tmp_path, worker=_respawner("--ready"))
     result = release_check(env=_env(processes="web,worker", ready_worker=CELERY_READY,
-                                    uptime="1"))
+                                    uptime="0.5"))
     assert result.code == 0, result.out
     assert "; worker ready in " in result.verdict
 
@@ -112,7 +112,7 @@ def test_the_sigterm_warning_names_only_the_type_that_outlived_the_grace(
     worker = shlex.join([sys.executable, str(APPS / "worker_app.py"), "--ignore-sigterm"])
     _procfile(tmp_path, worker=worker)
     result = release_check(env=_env(processes="web,worker", ready_worker=CELERY_READY,
-                                    shutdown_grace="1"))
+                                    shutdown_grace="0.5"))
     assert result.code == 0, result.out
     assert "warning: worker ignored SIGTERM: 1 process(es) still ran" in result.out, result.out
     assert "web and worker ignored" not in result.out
@@ -134,7 +134,7 @@ def test_error_lines_of_a_worker_that_passes_are_a_warning_naming_it(release_che
     """A worker logging ERROR lines but running on: a warning naming it, and how to fail them."""
     (tmp_path / "worker.py").write_text(BROKER_DOWN)
     _procfile(tmp_path, worker=shlex.join([sys.executable, "worker.py"]))
-    settings = '[process.worker]\nuptime = 1\n'
+    settings = '[process.worker]\nuptime = 0.5\n'
     (tmp_path / "release-check.toml").write_text(f'processes = ["web", "worker"]\n{settings}')
     result = release_check(env=_env())
     assert result.code == 0, result.out
@@ -143,7 +143,7 @@ def test_error_lines_of_a_worker_that_passes_are_a_warning_naming_it(release_che
     assert (r"give worker a ready regex that only a working worker prints"
             r" (RELEASE_CHECK_READY_WORKER, or ready in [process.worker]), such as Celery's"
             r" 'celery@\S+ ready'") in result.out
-    assert "; worker up 1s with 3 error lines" in result.verdict
+    assert "; worker up 0.5s with 3 error lines" in result.verdict
 
 
 def test_web_crash_looping_in_its_uptime_window_fails(release_check: RunCheck) -> None:

@@ -85,8 +85,10 @@ def test_worker_crash_ends_the_run_while_web_is_still_booting(release_check: Run
 def test_worker_crash_in_webs_uptime_window_is_seen_at_once(release_check: RunCheck,
                                                             tmp_path: Path) -> None:
     """A worker dying while web sits out a 30 s uptime window ends the run there and then."""
-    procfile(tmp_path, worker=("--ready-after", "0", "--exit-after-ready", "1",
-                               "--exit-delay", "1"))
+    marker = tmp_path / "web-was-checked"
+    procfile(tmp_path, web=("--request-marker", str(marker)),
+             worker=("--wait-for", str(marker), "--ready-after", "0", "--exit-after-ready", "1",
+                     "--exit-delay", "0.3"))
     result = release_check(env=_env(processes="web,worker", uptime="30",
                                     ready_worker=CELERY_READY))
     assert result.code == 1, result.out
@@ -117,12 +119,12 @@ def test_worker_that_never_prints_its_ready_line_fails_at_its_timeout(
 ) -> None:
     """No ready line by the worker's timeout: FAILED saying what was awaited, with last lines."""
     procfile(tmp_path, worker=("--never-ready",))
-    settings(tmp_path, '[process.worker]\ntimeout = 2\n')
+    settings(tmp_path, '[process.worker]\ntimeout = 1\n')
     env = _env(processes="web,worker", ready_worker=CELERY_READY)
     result = release_check(env=env)
     assert result.code == 1, result.out
     assert result.verdict.startswith(
-        r"release-check: FAILED: worker printed no line matching /celery@\S+ ready/ within 2s"
+        r"release-check: FAILED: worker printed no line matching /celery@\S+ ready/ within 1s"
         " (it is still running); Celery prints its ready line at INFO")
     tail = result.out.split("last lines of worker's output:")[1]
     assert "Cannot connect to redis://" in tail
@@ -136,11 +138,11 @@ def test_worker_whose_ready_regex_backtracks_fails_saying_the_search_timed_out(
     worker = f"print({line!r}, flush=True); import time; time.sleep(60)"
     (tmp_path / "Procfile").write_text(f"web: {_command(FIXTURE_APP)}\n"
                                        f"worker: {shlex.join([sys.executable, '-c', worker])}\n")
-    settings(tmp_path, '[process.worker]\ntimeout = 2\n')
+    settings(tmp_path, '[process.worker]\ntimeout = 1.5\n')
     result = release_check(env=_env(processes="web,worker", ready_worker="^(a|a)+$"))
     assert result.code == 1, result.out
     assert result.verdict.startswith(
-        "release-check: FAILED: worker printed no line matching /^(a|a)+$/ within 2s (it is"
+        "release-check: FAILED: worker printed no line matching /^(a|a)+$/ within 1.5s (it is"
         " still running); the search of a line of its output timed out after 0.25 s (the regex"
         " backtracks on it), so that line counted as no match")
 
@@ -183,11 +185,11 @@ def test_uptime_window_of_a_clock_is_waited_from_its_start(release_check: RunChe
                                                            tmp_path: Path) -> None:
     """Without a ready regex a process passes once up its uptime; the verdict says `up Ns`."""
     procfile(tmp_path, clock=("--ready-after", "0"))
-    settings(tmp_path, 'processes = ["web", "clock"]\n[process.clock]\nuptime = 2\n')
+    settings(tmp_path, 'processes = ["web", "clock"]\n[process.clock]\nuptime = 1\n')
     result = release_check(env=_env())
     assert result.code == 0, result.out
-    assert result.seconds >= 2
-    assert "; clock up 2s" in result.verdict
+    assert result.seconds >= 1
+    assert "; clock up 1s" in result.verdict
 
 
 def test_exit_zero_after_ready_fails_a_worker_but_passes_a_oneshot(release_check: RunCheck,
@@ -196,11 +198,11 @@ def test_exit_zero_after_ready_fails_a_worker_but_passes_a_oneshot(release_check
     procfile(tmp_path, worker=("--ready-after", "0", "--exit-after-ready", "0"))
     table = f"processes = ['web', 'worker']\n[process.worker]\nready = '{CELERY_READY}'\n"
     settings(tmp_path, table)
-    failed = release_check(env=_env(uptime="2"))
+    failed = release_check(env=_env(uptime="1"))
     assert failed.code == 1, failed.out
     assert "FAILED: worker exited with code 0 after it was ready" in failed.verdict
     settings(tmp_path, table + "oneshot = true\n")
-    passed = release_check(env=_env(uptime="2"))
+    passed = release_check(env=_env(uptime="1"))
     assert passed.code == 0, passed.out
     assert "; worker finished with code 0 in " in passed.verdict
 
