@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from tests.conftest import clean_env, fixture_env
-from tests.test_processes_run import procfile
+from tests.test_processes_run import procfile, settings
 
 # Runs release-check in a child whose teardown steps say, in order, when each is reached.
 _SPIED = textwrap.dedent("""
@@ -55,6 +55,7 @@ def test_close_stops_the_app_before_threads_and_the_watchdog_last(
 def test_close_stops_every_watcher_before_the_one_teardown(tag: str, tmp_path: Path) -> None:
     """With a worker beside web: both watchers, one teardown, then each process's last lines."""
     procfile(tmp_path, worker=())
+    settings(tmp_path, "[process.worker]\nuptime = 0.5\n")  # healthy sooner than the default 5 s
     env = {"RELEASE_CHECK_TIMEOUT": "20", "RELEASE_CHECK_PROCESSES": "web,worker"}
     assert _steps(tag, tmp_path, env) == [
         "watcher", "watcher", "teardown", "threads",

@@ -35,7 +35,8 @@ from tests.conftest import (
 pytestmark = pytest.mark.slow
 
 HOSTILE = APPS / "hostile_app.py"
-DEADLINE, REQUEST_TIMEOUT = 2.0, 1.0
+DEADLINE, REQUEST_TIMEOUT = 1.0, 0.5
+TLS_DEADLINE = 2.0  # the TLS server makes a 2048-bit RSA key before it listens
 MEMORY_BOUND = 64 * 1024 * 1024
 
 
@@ -72,10 +73,15 @@ def measured_run(tag: str, cwd: Path, env: Mapping[str, str], *args: str) -> Mea
     return Measured(Result(runner.returncode, out, err, time.monotonic() - started), peak)
 
 
+def deadline_for(mode: str) -> float:
+    """The run's deadline for the hostile server in ``mode``: the shortest it boots within."""
+    return TLS_DEADLINE if mode == "tls" else DEADLINE
+
+
 def hostile(mode: str) -> dict[str, str]:
     """Settings that boot the hostile server in ``mode`` with short deadlines."""
     return {"RELEASE_CHECK_WEB_COMMAND": shlex.join([sys.executable, str(HOSTILE), mode]),
-            "RELEASE_CHECK_TIMEOUT": str(DEADLINE),
+            "RELEASE_CHECK_TIMEOUT": str(deadline_for(mode)),
             "RELEASE_CHECK_REQUEST_TIMEOUT": str(REQUEST_TIMEOUT)}
 
 
@@ -103,7 +109,7 @@ def test_hostile_server(mode: str, tag: str, tmp_path: Path) -> None:
     assert run.result.code == code, run.result.out + run.result.err
     assert re.search(verdict, run.result.verdict), run.result.verdict
     assert "Traceback" not in run.result.out + run.result.err
-    assert run.result.seconds < DEADLINE + REQUEST_TIMEOUT + 5
+    assert run.result.seconds < deadline_for(mode) + REQUEST_TIMEOUT + 5
     assert run.peak_rss < MEMORY_BOUND
 
 
@@ -166,7 +172,7 @@ def test_leaves_zombies(tag: str, tmp_path: Path) -> None:
 
 def test_binds_then_unbinds(tag: str, tmp_path: Path) -> None:
     """An app that closes its port after binding fails as refused, not as a foreign listener."""
-    run = measured_run(tag, tmp_path, fixture("--unbind-after", "1", TIMEOUT="3"))
+    run = measured_run(tag, tmp_path, fixture("--unbind-after", "0.5", TIMEOUT="1.5"))
     assert run.result.code == 1
     assert "connection refused" in run.result.verdict
     assert "foreign" not in run.result.verdict
@@ -187,6 +193,11 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.02)
 
 
+# Long enough for the test's signals to land inside the teardown the runner began on its own
+# (the app ignores SIGTERM there), and what the teardown phase waits out.
+PHASE_GRACE = 1.5
+
+
 def start_in_phase(phase: str, tag: str, tmp_path: Path) -> subprocess.Popen[str]:
     """Start a runner and return once it is in ``phase`` (seen, never guessed from a pause)."""
     marker, pid_dir = tmp_path / "marker", tmp_path / "pids"
@@ -194,7 +205,7 @@ def start_in_phase(phase: str, tag: str, tmp_path: Path) -> subprocess.Popen[str
              "teardown": ["--sigterm-marker", str(marker)]}.get(phase, [])
     env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags, "--pid-dir", str(pid_dir)),
            "RELEASE_CHECK_UPTIME": "30" if phase == "uptime" else "0",
-           "RELEASE_CHECK_SHUTDOWN_GRACE": "3", "RELEASE_CHECK_TIMEOUT": "30",
+           "RELEASE_CHECK_SHUTDOWN_GRACE": str(PHASE_GRACE), "RELEASE_CHECK_TIMEOUT": "30",
            "RELEASE_CHECK_REQUEST_TIMEOUT": "20"}
     runner = subprocess.Popen([sys.executable, "-m", "release_check", "-v"], cwd=tmp_path,
                               env=clean_env(tag, env), stdout=subprocess.PIPE, text=True)
@@ -237,7 +248,7 @@ def test_signal_at_every_phase(phase: str, signum: signal.Signals, tag: str,
     runner.send_signal(signum)
     out, _ = runner.communicate(timeout=20)
     assert runner.returncode == 1, out
-    assert time.monotonic() - sent < 3 + 5
+    assert time.monotonic() - sent < PHASE_GRACE + 5
     assert "FAILED: interrupted by SIG" in out
     assert "Traceback" not in out
 

@@ -38,11 +38,11 @@ def test_sigkill_broadcast_is_counted_and_reported(
     """Without a subreaper, processes the group SIGKILL reached count as killed and warned of."""
     flags = ("--ignore-sigterm", "--grandchild", "--pid-dir", str(tmp_path / "pids"))
     report = tmp_path / "report.json"
-    env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags), "RELEASE_CHECK_SHUTDOWN_GRACE": "1",
+    env = {"RELEASE_CHECK_WEB_COMMAND": app_command(*flags), "RELEASE_CHECK_SHUTDOWN_GRACE": "0.5",
            **PORTABLE}
     result = release_check("--report", str(report), env=env)
     assert result.code == 0, result.out
-    assert "web ignored SIGTERM: 2 process(es) still ran after the 1s grace" in result.out
+    assert "web ignored SIGTERM: 2 process(es) still ran after the 0.5s grace" in result.out
     assert json.loads(report.read_text())["killed_after_grace"] == 2
 
 

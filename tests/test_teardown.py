@@ -32,6 +32,9 @@ pytestmark = pytest.mark.slow
 
 TREE_APP = APPS / "tree_app.py"
 GRACE = 3.0
+# Waited out in full where the tree outlives its SIGTERM: long enough for a test's kill -9 to
+# land inside it.
+KILLED_GRACE = 1.5
 # Without a subreaper the runner cannot vouch for what forked away, and says so.
 ALL_STOPPED = ("nothing it started is left running" if SYSTEM.name == "linux"
                else "every process of the app it could see has stopped")
@@ -125,7 +128,8 @@ def test_runner_killed_outright_leaves_nothing(phase: str, tag: str, tmp_path: P
     log, marker = tmp_path / "log", tmp_path / "marker"
     flags = {"boot": ["--never-bind"], "check": ["--hang", "--request-marker", str(marker)],
              "grace": ["--request-marker", str(marker), "--linger", "60"]}[phase]
-    env = {**tree_env(log, *flags), "RELEASE_CHECK_UPTIME": "30"}
+    env = {**tree_env(log, *flags), "RELEASE_CHECK_UPTIME": "30",
+           "RELEASE_CHECK_SHUTDOWN_GRACE": str(KILLED_GRACE)}
     runner = start_runner(tag, tmp_path, env)
     try:
         wait_for(lambda: len(recorded(log)) == 4 and (phase == "boot" or marker.exists()))
@@ -135,8 +139,8 @@ def test_runner_killed_outright_leaves_nothing(phase: str, tag: str, tmp_path: P
         runner.kill()
         runner.communicate(timeout=10)
         killed = time.monotonic()
-        assert wait_until_gone(tag, timeout=GRACE + 10) == []
-        assert time.monotonic() - killed < GRACE + 5
+        assert wait_until_gone(tag, timeout=KILLED_GRACE + 10) == []
+        assert time.monotonic() - killed < KILLED_GRACE + 5
     finally:
         runner.kill()
         runner.wait()
@@ -180,13 +184,14 @@ def test_signal_during_the_spawn_still_stops_the_app(release_check: RunCheck, ta
 
 
 def stop_hoppers(log: Path) -> None:
-    """Kill each new hop as it records itself, until none has for a second.
+    """Kill each new hop as it records itself, until none has for half a second.
 
-    A hopper that escaped a failing run would outrun conftest's one look for leftovers.
+    A hopper that escaped a failing run would outrun conftest's one look for leftovers. Half a
+    second is 25 of its slowest hops.
     """
     seen: set[int] = set()
     quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < 1.0:
+    while time.monotonic() - quiet_since < 0.5:
         fresh = set(recorded(log)) - seen
         for pid in running(sorted(fresh)):
             with contextlib.suppress(psutil.Error):
@@ -230,12 +235,12 @@ def test_orphans_are_reaped_while_the_run_goes_on(tag: str, tmp_path: Path) -> N
     """Orphans exiting 50 times a second are reaped at once, not piled up until teardown."""
     log = tmp_path / "log"
     env = {"RELEASE_CHECK_WEB_COMMAND": tree_command(log, "--orphans", "50"),
-           "RELEASE_CHECK_UPTIME": "4"}
+           "RELEASE_CHECK_UPTIME": "2.5"}
     runner = start_runner(tag, tmp_path, env)
     most = 0
     try:
         wait_for(lambda: bool(recorded(log)))
-        until = time.monotonic() + 3
+        until = time.monotonic() + 1.5
         while time.monotonic() < until:
             most = max(most, zombies_of(runner.pid))
             time.sleep(0.05)
