@@ -141,7 +141,7 @@ def test_outage_during_a_watch_is_counted_and_measured(
 @pytest.mark.standalone
 def test_gates_that_are_met_pass(release_check: RunCheck, server: Restartable) -> None:
     """Against a healthy server both gates are met: exit 0 and a PASSED line naming them."""
-    result = release_check("watch", server.url, "--duration", "0.5", "--interval", "0.05",
+    result = release_check("watch", server.url, "--duration", "1", "--interval", "0.05",
                            "--min-availability", "99.5", "--max-longest", "5", env=LOCAL)
     assert result.code == 0, result.out + result.err
     assert "PASSED availability 100.000% >= --min-availability 99.5%" in result.out
@@ -169,7 +169,7 @@ def test_terminal_gets_a_live_status_line(tag: str, server: Restartable) -> None
     modes[1] &= ~termios.ONLCR  # so that every \r seen was written by the watch
     termios.tcsetattr(terminal, termios.TCSANOW, modes)
     process = subprocess.Popen(
-        [sys.executable, "-m", "release_check", "watch", server.url, "--duration", "1",
+        [sys.executable, "-m", "release_check", "watch", server.url, "--duration", "1.5",
          "--interval", "0.05"],
         stdin=subprocess.DEVNULL, stdout=terminal, stderr=subprocess.DEVNULL,
         env=clean_env(tag, LOCAL),
@@ -177,7 +177,7 @@ def test_terminal_gets_a_live_status_line(tag: str, server: Restartable) -> None
     os.close(terminal)
     shown = read_all(controller)
     assert process.wait(timeout=30) == 0
-    redraws = re.findall(r"\rrelease-check: \d+/1s +\d+ requests? +0 failed +100.00% +up", shown)
+    redraws = re.findall(r"\rrelease-check: \d+/1.5s +\d+ requests? +0 failed +100.00% +up", shown)
     assert len(redraws) >= 2, shown
     assert re.search(r"up *\nrelease-check: summary of GET", shown)
 
