@@ -69,7 +69,8 @@ def test_one_failing_check_fails_the_run(release_check: RunCheck, tmp_path: Path
     """If the JSON status says degraded, the run fails naming that check and member."""
     degraded = '/status=200:{"status": "degraded", "db": {"connected": true}}'
     web = routes("--route", "/health_check=200:OKAY", "--route", degraded, "--route", "/=200:")
-    write_pyproject(tmp_path, web, THREE_CHECKS.replace("timeout = 10", "timeout = 1.5"))
+    table = THREE_CHECKS.replace("timeout = 10", "timeout = 1.5\nsettle = 0.5")
+    write_pyproject(tmp_path, web, table)
     result = release_check()
     assert result.code == 1
     assert 'FAILED GET /status -> 200' in result.out
@@ -86,7 +87,7 @@ def test_one_failing_check_fails_the_run(release_check: RunCheck, tmp_path: Path
 def test_each_matcher_passes_and_fails(release_check: RunCheck, tmp_path: Path, matcher: str,
                                        passing: str, *, failing: str, expected: str) -> None:
     """Every body matcher passes its body and fails another for that reason, on a real server."""
-    table = f'timeout = 1.5\n[[checks]]\npath = "/h"\n{matcher}\n'
+    table = f'timeout = 1.5\nsettle = 0.5\n[[checks]]\npath = "/h"\n{matcher}\n'
     (tmp_path / "release-check.toml").write_text(table)
     (tmp_path / "Procfile").write_text(f"web: {routes('--route', f'/h=200:{passing}')}\n")
     passed = release_check()
@@ -115,7 +116,7 @@ def test_host_allow_list_needs_the_host_header(release_check: RunCheck) -> None:
     """A Django-style ALLOWED_HOSTS app answers 400 (with a hint) until the Host header is set."""
     env = {"RELEASE_CHECK_WEB_COMMAND": routes("--allowed-host", "myapp.example", "--route",
                                                "/health_check=200:OKAY"),
-           "RELEASE_CHECK_TIMEOUT": "1.5"}
+           "RELEASE_CHECK_TIMEOUT": "1.5", "RELEASE_CHECK_SETTLE": "0.5"}
     refused = release_check(env=env)
     assert refused.code == 1
     assert "-> 400" in refused.verdict
@@ -126,7 +127,7 @@ def test_host_allow_list_needs_the_host_header(release_check: RunCheck) -> None:
 def test_force_ssl_app_passes_only_with_router_headers(release_check: RunCheck) -> None:
     """A force-SSL app passes thanks to X-Forwarded-Proto, and redirects without it."""
     env = {"RELEASE_CHECK_WEB_COMMAND": routes("--force-ssl", "--route", "/health_check=200:OKAY"),
-           "RELEASE_CHECK_TIMEOUT": "1.5"}
+           "RELEASE_CHECK_TIMEOUT": "1.5", "RELEASE_CHECK_SETTLE": "0.5"}
     assert release_check(env=env).code == 0
     bare = release_check(env={**env, "RELEASE_CHECK_ROUTER_HEADERS": "0"})
     assert bare.code == 1
@@ -138,7 +139,7 @@ def test_extra_headers_are_sent(release_check: RunCheck) -> None:
     """RELEASE_CHECK_HEADERS adds headers to every request."""
     env = {"RELEASE_CHECK_WEB_COMMAND": routes("--require-header", "X-Token:abc", "--route",
                                                "/health_check=200:OKAY"),
-           "RELEASE_CHECK_TIMEOUT": "1.5"}
+           "RELEASE_CHECK_TIMEOUT": "1.5", "RELEASE_CHECK_SETTLE": "0.5"}
     refused = release_check(env=env)
     assert refused.code == 1
     assert 'FAILED: GET /health_check -> 403 "forbidden"' in refused.verdict
@@ -156,7 +157,7 @@ def test_body_shortcut_variables(release_check: RunCheck, variable: str, value: 
                                  failure: str | None) -> None:
     """BODY_CONTAINS and BODY_REGEX match the single check's body against a real server."""
     env = {"RELEASE_CHECK_WEB_COMMAND": routes("--route", f"/health_check=200:{body}"),
-           "RELEASE_CHECK_TIMEOUT": "1.5", variable: value}
+           "RELEASE_CHECK_TIMEOUT": "1.5", "RELEASE_CHECK_SETTLE": "0.5", variable: value}
     result = release_check(env=env)
     assert result.code == (0 if failure is None else 1), result.out
     if failure is not None:
@@ -164,9 +165,9 @@ def test_body_shortcut_variables(release_check: RunCheck, variable: str, value: 
 
 
 def test_hostile_regex_cannot_hold_the_release(release_check: RunCheck) -> None:
-    """^(a+)+$ against forty a's and a ! fails by the 3 s deadline, not after minutes."""
+    """^(a+)+$ against forty a's and a ! fails by the 1.5 s deadline, not after minutes."""
     env = {"RELEASE_CHECK_WEB_COMMAND": routes("--route", "/health_check=200:" + "a" * 40 + "!"),
-           "RELEASE_CHECK_TIMEOUT": "3", "RELEASE_CHECK_BODY_REGEX": "^(a+)+$"}
+           "RELEASE_CHECK_TIMEOUT": "1.5", "RELEASE_CHECK_BODY_REGEX": "^(a+)+$"}
     result = release_check(env=env, timeout=30)
     assert result.code == 1
     assert "expected 200 matching /^(a+)+$/" in result.verdict
@@ -176,7 +177,8 @@ def test_hostile_regex_cannot_hold_the_release(release_check: RunCheck) -> None:
 def test_status_class_variable(release_check: RunCheck) -> None:
     """RELEASE_CHECK_EXPECTED_STATUS=2xx accepts a 201, and a list refuses it."""
     env = {"RELEASE_CHECK_WEB_COMMAND": routes("--route", "/health_check=201:OKAY"),
-           "RELEASE_CHECK_EXPECTED_STATUS": "2xx", "RELEASE_CHECK_TIMEOUT": "1.5"}
+           "RELEASE_CHECK_EXPECTED_STATUS": "2xx", "RELEASE_CHECK_TIMEOUT": "1.5",
+           "RELEASE_CHECK_SETTLE": "0.5"}
     result = release_check(env=env)
     assert result.code == 0, result.out
     refused = release_check(env={**env, "RELEASE_CHECK_EXPECTED_STATUS": "200,204"})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import socket
 import string
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,7 +20,7 @@ from release_check.checking.retry import Pacing, poll_until_passing
 from release_check.config.expectations import BodyMatch, StatusMatch
 from release_check.live.target import shown_url
 from release_check.sockets.ports import local_target
-from tests.conftest import FIXTURE_APP, RunCheck, clean_env, interrupt_when
+from tests.conftest import FIXTURE_APP, RC_COMMAND, RunCheck, clean_env, interrupt_when
 
 PASSWORD_CHARACTERS = string.ascii_letters + string.digits + "/?#@:%._~-!$&'()*+,;="
 
@@ -28,9 +30,9 @@ LOCAL = {"NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
 
 
 @contextmanager
-def fixture_app(tag: str, *flags: str) -> Iterator[int]:
-    """Start the fixture app on a free 127.0.0.1 port with ``flags``; yield the port; stop it."""
-    port = local_target("127.0.0.1", None).port
+def fixture_app(tag: str, *flags: str, port: int | None = None) -> Iterator[int]:
+    """Start the fixture app on ``port`` (else a free one) with ``flags``; yield it; stop it."""
+    port = port or local_target("127.0.0.1", None).port
     process = subprocess.Popen(
         [sys.executable, str(FIXTURE_APP), "--bind", "127.0.0.1", *flags],
         env=clean_env(tag, {"PORT": str(port)}),
@@ -49,18 +51,42 @@ def health_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/health_check"
 
 
+def until_listening(port: int) -> int:
+    """Return ``port`` once it accepts a connection: a probe then meets the app, not its boot."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on port {port}"
+            time.sleep(0.02)
+        else:
+            return port
+
+
 @pytest.mark.standalone
-def test_server_that_comes_up_late_passes_and_reports_the_time(
-    release_check: RunCheck, tag: str
-) -> None:
+def test_server_that_comes_up_late_passes_and_reports_the_time(tag: str) -> None:
     """The probe keeps trying until a slow server answers, then prints the time to healthy."""
-    with fixture_app(tag, "--boot-delay", "3") as port:
-        result = release_check("probe", health_url(port), "--timeout", "30", env=LOCAL)
-    assert result.code == 0, result.out + result.err
+    port = local_target("127.0.0.1", None).port
+    started = time.monotonic()
+    probe = subprocess.Popen([*RC_COMMAND, "probe", health_url(port), "--timeout", "30"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=clean_env(tag, LOCAL))
+    try:
+        assert probe.stdout is not None
+        # The server starts only once the probe says it is probing, and binds 1 s later.
+        out = probe.stdout.readline()
+        with fixture_app(tag, "--boot-delay", "1", port=port):
+            rest, err = probe.communicate(timeout=60)
+    finally:
+        probe.kill()
+        probe.wait()
+    out, seconds = out + rest, time.monotonic() - started
+    assert probe.returncode == 0, out + err
     passed = r'PASSED GET \S+/health_check -> 200 "OKAY" after (\d+\.\d+)s \((\d+) attempts\)'
-    match = re.search(passed, result.out)
-    assert match is not None, result.out
-    assert 0.5 <= float(match.group(1)) <= result.seconds
+    match = re.search(passed, out)
+    assert match is not None, out
+    assert 0.5 <= float(match.group(1)) <= seconds
     assert int(match.group(2)) >= 2
 
 
@@ -69,18 +95,19 @@ def test_server_that_never_comes_up_fails_by_the_deadline(
 ) -> None:
     """A server that never listens fails the probe with the last outcome, at --timeout."""
     with fixture_app(tag, "--never-bind") as port:
-        result = release_check("probe", health_url(port), "--timeout", "2", env=LOCAL)
+        result = release_check("probe", health_url(port), "--timeout", "1", env=LOCAL)
     assert result.code == 1
     assert "FAILED: GET http://127.0.0.1" in result.out
     assert "connection refused" in result.out
-    assert 2.0 <= result.seconds < 12
+    assert 1.0 <= result.seconds < 12
 
 
 @pytest.mark.standalone
 def test_wrong_body_fails_showing_what_came_back(release_check: RunCheck, tag: str) -> None:
     """A body other than the expected one fails with both bodies in the verdict."""
     with fixture_app(tag, "--body", "NOPE") as port:
-        result = release_check("probe", health_url(port), "--timeout", "1", env=LOCAL)
+        result = release_check("probe", health_url(until_listening(port)), "--timeout", "0.5",
+                               env=LOCAL)
     assert result.code == 1
     assert '-> 200 "NOPE", expected 200 "OKAY"' in result.out
 
@@ -93,7 +120,7 @@ def test_expectation_comes_from_variables_and_flags_win(
                  "RELEASE_CHECK_EXPECTED_BODY": "draining"}
     with fixture_app(tag, "--status", "503", "--body", "draining") as port:
         by_variables = release_check("probe", health_url(port), "--timeout", "5", env=variables)
-        by_flag = release_check("probe", health_url(port), "--timeout", "1",
+        by_flag = release_check("probe", health_url(until_listening(port)), "--timeout", "0.5",
                                 "--expected-body", "OKAY", env=variables)
     assert by_variables.code == 0, by_variables.out
     assert by_flag.code == 1
@@ -118,7 +145,8 @@ def test_redirects_are_followed_only_when_asked(release_check: RunCheck, tag: st
     with fixture_app(tag) as healthy:
         target = health_url(healthy)
         with fixture_app(tag, "--status", "302", "--body", "", "--location", target) as moved:
-            refused = release_check("probe", health_url(moved), "--timeout", "1", env=LOCAL)
+            refused = release_check("probe", health_url(until_listening(moved)), "--timeout",
+                                    "0.5", env=LOCAL)
             followed = release_check("probe", health_url(moved), "--timeout", "5",
                                      "--follow-redirects", env=LOCAL)
     assert refused.code == 1

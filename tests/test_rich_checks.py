@@ -31,7 +31,7 @@ def _setup(folder: Path, checks: str, *flags: str) -> dict[str, str]:
     (folder / "release-check.toml").write_text(checks)
     command = shlex.join([sys.executable, str(FORMS_APP), *flags])
     return {"RELEASE_CHECK_WEB_COMMAND": command, "RELEASE_CHECK_TIMEOUT": "20",
-            "RELEASE_CHECK_SETTLE": "1"}
+            "RELEASE_CHECK_SETTLE": "0.5"}
 
 
 def test_a_form_post_that_redirects_with_its_cookie_passes(release_check: RunCheck,

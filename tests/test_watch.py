@@ -109,16 +109,16 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 def test_outage_during_a_watch_is_counted_and_measured(
     release_check: RunCheck, server: Restartable, tmp_path: Path
 ) -> None:
-    """A server down for about a second shows as refused requests and a matching outage window."""
+    """A server down for half a second shows as refused requests and a matching outage window."""
     summary_file = tmp_path / "summary.json"
-    args = ["watch", server.url, "--duration", "4", "--interval", "0.05",
+    args = ["watch", server.url, "--duration", "2.5", "--interval", "0.05",
             "--json", str(summary_file), "--min-availability", "100"]
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(release_check, *args, env=LOCAL)
         wait_for(lambda: server.hits >= 5)
         server.stop()
         stopped = time.monotonic()
-        time.sleep(1.0)
+        time.sleep(0.5)
         server.start()
         gap = time.monotonic() - stopped
         result = running.result(timeout=60)

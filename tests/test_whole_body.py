@@ -15,9 +15,14 @@ TRICKLE = APPS / "trickle_app.py"
 
 
 def trickle(mode: str, **settings: str) -> dict[str, str]:
-    """Settings that boot the trickle server in ``mode``, with a short deadline."""
+    """Settings that boot the trickle server in ``mode``, with a short deadline and settle time.
+
+    The request timeout stays above the trickle's half-second pace, so only a limit on the whole
+    body, not one on each read, ends an attempt.
+    """
     env = {"RELEASE_CHECK_WEB_COMMAND": shlex.join([sys.executable, str(TRICKLE), mode]),
-           "RELEASE_CHECK_TIMEOUT": "4", "RELEASE_CHECK_REQUEST_TIMEOUT": "1.5"}
+           "RELEASE_CHECK_TIMEOUT": "2", "RELEASE_CHECK_REQUEST_TIMEOUT": "1",
+           "RELEASE_CHECK_SETTLE": "0.5"}
     return env | {f"RELEASE_CHECK_{k.upper()}": v for k, v in settings.items()}
 
 

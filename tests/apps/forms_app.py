@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -23,6 +24,9 @@ def parse() -> argparse.Namespace:
 
 
 Answer = tuple[int, bytes, dict[str, str]]
+# The checks' requests arrive together, and print writes its parts one by one: without this,
+# two log lines interleave ("request:request: ...").
+LOG_LINE = threading.Lock()
 GETS: dict[str, Answer] = {
     "/health_check": (200, b"OKAY", {"X-Version": "1.2.3", "Cache-Control": "no-store"}),
     "/old": (301, b"", {"Location": "/new"}),
@@ -62,7 +66,8 @@ def handler_for(args: argparse.Namespace) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def log_message(self, format: str, *log_args: object) -> None:
-            print("request:", format % log_args, flush=True)
+            with LOG_LINE:
+                print("request:", format % log_args, flush=True)
 
     return Handler
 
