@@ -122,7 +122,6 @@ def _run(
 ) -> Interrupted | None:
     """Observe until the duration ends (None) or a signal stops it early (that signal)."""
     status = LiveStatus(sys.stdout)
-    started = time.monotonic()
     tally = Tally()
 
     def shown(sample: Sample) -> None:
@@ -132,6 +131,9 @@ def _run(
 
     try:
         with SignalGuard(), target.client() as http:
+            # The duration starts once the client exists: building it (certificates, proxies)
+            # took most of a one-second watch on a loaded machine, which then sent nothing.
+            started = time.monotonic()
             console.info(
                 f"watching {target.expected.request} for {args.duration:g}s, one request at a"
                 f" time, {args.interval:g}s apart; passing is {target.expected.describe()}"
