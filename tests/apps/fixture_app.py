@@ -6,6 +6,7 @@ Every process it creates records its pid in --pid-dir, so a test can prove they 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import socket
@@ -26,7 +27,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--never-bind", action="store_true")
     p.add_argument("--bind", default="0.0.0.0")
     p.add_argument("--port", type=int, help="instead of $PORT")
-    p.add_argument("--port-offset", type=int, default=0)
+    p.add_argument("--port-offset", type=int, default=0,
+                   help="listen this far above $PORT, or on the next free port above that")
     p.add_argument("--health-path", default="/health_check")
     p.add_argument("--status", type=int, default=200)
     p.add_argument("--body", default="OKAY")
@@ -129,16 +131,28 @@ def handler_for(args: argparse.Namespace) -> type[BaseHTTPRequestHandler]:
 def serve(args: argparse.Namespace) -> None:
     port = (args.port or int(os.environ["PORT"])) + args.port_offset
     server_class = IPv6Server if ":" in args.bind else ThreadingHTTPServer
-    server = server_class((args.bind, port), handler_for(args))
+    server = bind(server_class, args, port)
     args.healthy_at = time.time() + (args.healthy_after or 0.0)
     if args.listen_stamp is not None:
         args.listen_stamp.write_text(repr(time.time()))
-    print(f"listening on {args.bind}:{port}", flush=True)
+    print(f"listening on {args.bind}:{server.server_address[1]}", flush=True)
     if args.exit_after is not None:
         threading.Timer(args.exit_after, exit_now).start()
     if args.exit_on_usr1:
         signal.signal(signal.SIGUSR1, lambda *_: exit_now())
     server.serve_forever()
+
+
+def bind(server_class: type[ThreadingHTTPServer], args: argparse.Namespace,
+         port: int) -> ThreadingHTTPServer:
+    """The server on ``port``; off $PORT, a port a concurrent test holds is skipped."""
+    while True:
+        try:
+            return server_class((args.bind, port), handler_for(args))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE or not args.port_offset:
+                raise
+            port += 1
 
 
 def exit_now() -> None:
